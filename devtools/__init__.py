@@ -1,0 +1,1 @@
+"""Developer tools that are not shipped with tilaapp: fixture writers for tests and demos."""

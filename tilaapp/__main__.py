@@ -1,0 +1,3 @@
+from tilaapp.cli.main import main
+
+raise SystemExit(main())

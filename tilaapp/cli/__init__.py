@@ -1,0 +1,1 @@
+"""Command line: subcommands over the services; with no subcommand, the desktop application."""

@@ -1,0 +1,188 @@
+"""The subcommands: parse options, call a service, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tilaapp.cli import render
+from tilaapp.cli.errors import EXIT_OK, EXIT_REJECTED, UsageError, describe_error, exit_status
+from tilaapp.domain.dates import parse_iso_date
+from tilaapp.domain.identifiers import (
+    check_business_id,
+    normalise_business_id,
+    normalise_municipality_code,
+)
+from tilaapp.domain.municipalities import municipality
+from tilaapp.i18n import gettext as _
+from tilaapp.services.importing import ImportOptions, import_files
+from tilaapp.services.queries import building_details, find_building_id, list_buildings
+from tilaapp.storage.database import default_database_path, open_database
+
+
+def _print_errors(error: Exception) -> int:
+    for line in describe_error(error):
+        print(line, file=sys.stderr)
+    return exit_status(error)
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _database_path(args: argparse.Namespace) -> Path:
+    path: Path | None = args.db
+    return path if path is not None else default_database_path()
+
+
+def _municipality_code(text: str) -> str:
+    try:
+        code = normalise_municipality_code(text)
+    except ValueError:
+        code = None
+    if code is None or municipality(code) is None:
+        raise UsageError(
+            _("{code} is not a municipality code of the list of municipalities.").format(code=text)
+        )
+    return code
+
+
+def _business_id(text: str) -> str:
+    try:
+        business_id = normalise_business_id(text)
+    except ValueError:
+        business_id = None
+    if business_id is None or not check_business_id(business_id):
+        raise UsageError(
+            _("{value} is not a valid business ID (format 1234567-8 with a check digit).").format(
+                value=text
+            )
+        )
+    return business_id
+
+
+def import_options(args: argparse.Namespace) -> ImportOptions:
+    """Validate the import options; raise ``UsageError`` naming the first bad value."""
+    municipalities = None
+    if args.municipality:
+        municipalities = frozenset(_municipality_code(code) for code in args.municipality)
+    extraction_date = None
+    if args.extraction_date:
+        try:
+            extraction_date = parse_iso_date(args.extraction_date)
+        except ValueError as error:
+            raise UsageError(
+                _("{value} is not a date in the form YYYY-MM-DD.").format(
+                    value=args.extraction_date
+                )
+            ) from error
+    return ImportOptions(
+        home_municipality=_municipality_code(args.home) if args.home else None,
+        municipalities=municipalities,
+        owner_business_ids=tuple(_business_id(b) for b in args.owner_business_id or ()),
+        extraction_date=extraction_date,
+    )
+
+
+def run_import(args: argparse.Namespace) -> int:
+    try:
+        options = import_options(args)
+        report = import_files(_database_path(args), list(args.files), options)
+    except Exception as error:
+        if args.json and hasattr(error, "rejections"):
+            _print_json(render.rejection_json(error))
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(render.import_json(report))
+    else:
+        print(render.import_text(report))
+    return EXIT_OK
+
+
+def run_list(args: argparse.Namespace) -> int:
+    try:
+        database = open_database(_database_path(args), create=False)
+    except Exception as error:
+        return _print_errors(error)
+    try:
+        with database.read_session() as session:
+            buildings = list_buildings(session, all_buildings=args.all)
+    finally:
+        database.close()
+
+    if args.json:
+        _print_json(render.list_json(buildings, all_buildings=args.all))
+    elif args.csv:
+        sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
+        sys.stdout.write(render.list_csv(buildings))
+    else:
+        print(render.list_text(buildings))
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace) -> int:
+    try:
+        database = open_database(_database_path(args), create=False)
+        try:
+            with database.read_session() as session:
+                details = building_details(session, find_building_id(session, args.building))
+        finally:
+            database.close()
+    except Exception as error:
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(details)
+    else:
+        print(render.show_text(details))
+    return EXIT_OK
+
+
+DEMO_FOLDER = "demo"
+DEMO_WORKBOOK = "demo_extract.xlsx"
+DEMO_SETTINGS = "demo.json"
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Import the bundled demo extract into a new database in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="tilaapp-demo-"))
+    demo = resources.files("tilaapp.resources") / DEMO_FOLDER
+    settings = json.loads((demo / DEMO_SETTINGS).read_text(encoding="utf-8"))
+    workbook = folder / DEMO_WORKBOOK
+    with resources.as_file(demo / DEMO_WORKBOOK) as bundled:
+        shutil.copyfile(bundled, workbook)
+
+    options = ImportOptions(
+        home_municipality=settings["home_municipality"],
+        owner_business_ids=tuple(settings["owner_business_ids"]),
+        extraction_date=parse_iso_date(settings["extraction_date"]),
+    )
+    try:
+        report = import_files(folder / "demo.sqlite", [workbook], options)
+    except Exception as error:
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(render.import_json(report))
+        return EXIT_OK
+    print(
+        _("Demo data (invented values) in a temporary database: {path}").format(
+            path=report.database
+        )
+    )
+    print(render.import_text(report))
+    database = open_database(report.database, create=False)
+    try:
+        with database.read_session() as session:
+            print(render.list_text(list_buildings(session)))
+    finally:
+        database.close()
+    return EXIT_OK if report.files else EXIT_REJECTED

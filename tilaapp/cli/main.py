@@ -1,0 +1,149 @@
+"""The ``tilaapp`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tilaapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
+from tilaapp.i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_ENVIRONMENT_VARIABLE = "TILAAPP_LANG"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose own error messages are translated."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, _("{program}: error: {message}\n").format(program=self.prog, message=message))
+
+
+def _common_options() -> _Parser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=_("language of messages: fi (default), sv or en"),
+    )
+    return common
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help=_("database file (default: tilaapp.sqlite in the user data folder)"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = _Parser(
+        prog="tilaapp",
+        description=_("The inventory of the buildings a municipality owns."),
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
+
+    importing = commands.add_parser(
+        "import", parents=[common], help=_("import register files into the database")
+    )
+    importing.add_argument("files", nargs="+", type=Path, metavar="FILE", help=_("register file"))
+    _database_option(importing)
+    importing.add_argument(
+        "--home", metavar="CODE", help=_("home municipality of a new database (3-digit code)")
+    )
+    importing.add_argument(
+        "--municipality",
+        action="append",
+        metavar="CODE",
+        help=_("keep only buildings located in this municipality (repeatable)"),
+    )
+    importing.add_argument(
+        "--owner-business-id",
+        action="append",
+        metavar="Y-TUNNUS",
+        help=_(
+            "business ID of an entity of the municipal group, the municipality's own first "
+            "(repeatable)"
+        ),
+    )
+    importing.add_argument(
+        "--extraction-date",
+        metavar="YYYY-MM-DD",
+        help=_("extraction date of files that do not carry one (default: today)"),
+    )
+    importing.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+
+    listing = commands.add_parser(
+        "list", parents=[common], help=_("list the portfolio (or every building)")
+    )
+    _database_option(listing)
+    listing.add_argument("--all", action="store_true", help=_("list every stored building"))
+    formats = listing.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true", help=_("print JSON"))
+    formats.add_argument(
+        "--csv", action="store_true", help=_("print CSV as Finnish Excel opens it")
+    )
+
+    showing = commands.add_parser(
+        "show", parents=[common], help=_("show every value of one building")
+    )
+    showing.add_argument(
+        "building",
+        metavar="ID",
+        help=_("permanent building identifier, id:N, or old identifier PROPERTYID-NNN"),
+    )
+    _database_option(showing)
+    showing.add_argument("--json", action="store_true", help=_("print JSON"))
+
+    demo = commands.add_parser(
+        "demo", parents=[common], help=_("import the bundled demo data into a temporary database")
+    )
+    demo.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    return parser
+
+
+def _language_from(argv: Sequence[str]) -> str:
+    """Find ``--lang`` before parsing, so that help and errors are already translated."""
+    for index, argument in enumerate(argv):
+        if argument == "--lang" and index + 1 < len(argv) and argv[index + 1] in LANGUAGES:
+            return argv[index + 1]
+        if argument.startswith("--lang=") and argument.split("=", 1)[1] in LANGUAGES:
+            return argument.split("=", 1)[1]
+    environment = os.environ.get(LANGUAGE_ENVIRONMENT_VARIABLE, "")
+    return environment if environment in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    set_language(_language_from(arguments))
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+
+    from tilaapp.cli.logs import configure_logging
+
+    configure_logging()
+    if args.command is None:
+        # NOTE: the desktop application is not built yet; until it is, the bare command
+        # prints the subcommands.
+        parser.print_help(sys.stderr)
+        return 2
+
+    from tilaapp.cli import commands
+
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "import": commands.run_import,
+        "list": commands.run_list,
+        "show": commands.run_show,
+        "demo": commands.run_demo,
+    }
+    return handlers[args.command](args)

@@ -1,0 +1,399 @@
+"""Text, JSON and CSV forms of command results."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+from typing import Any
+
+from tilaapp.domain.codelists import code_name
+from tilaapp.domain.dates import PartialDate
+from tilaapp.domain.fields import FIELDS_BY_NAME, LOCAL, FieldKind
+from tilaapp.domain.formatting import format_date, format_decimal, format_partial_date
+from tilaapp.domain.identifiers import format_property_identifier
+from tilaapp.domain.municipalities import municipality_name
+from tilaapp.domain.numbers import decimal_to_text
+from tilaapp.domain.textcells import neutralise_text
+from tilaapp.i18n import gettext as _
+from tilaapp.i18n import ngettext
+from tilaapp.services.importing import FileReport, ImportRejected, ImportReport
+from tilaapp.services.queries import BuildingSummary
+from tilaapp.services.values import to_json_value
+from tilaapp.sources.records import RowProblem
+
+
+def source_name(source: str) -> str:
+    names = {
+        "dvv_extract": _("DVV building extract"),
+        "ryhti": _("Ryhti open data"),
+        "dvv_open": _("DVV open address file"),
+        LOCAL: _("local value"),
+    }
+    return names.get(source, source)
+
+
+# ---------------------------------------------------------------- import
+
+
+def _problem_json(problem: RowProblem) -> dict[str, Any]:
+    return {
+        "sheet": problem.sheet,
+        "row": problem.row,
+        "column": problem.column,
+        "value": problem.value,
+        "kind": problem.kind.value,
+        "severity": problem.severity.value,
+        "params": problem.params,
+    }
+
+
+def _file_json(report: FileReport) -> dict[str, Any]:
+    return {
+        "file": str(report.path),
+        "source": report.source,
+        "sha256": report.sha256,
+        "scope": report.scope,
+        "extraction_date": report.extraction_date.isoformat(),
+        "extraction_date_origin": report.extraction_date_origin,
+        "batch_id": report.batch_id,
+        "already_imported": report.already_imported,
+        "rows_read": report.rows_read,
+        "skipped_sheets": report.skipped_sheets,
+        "counts": report.counts(),
+        "problems": [_problem_json(p) for p in report.problems],
+    }
+
+
+def import_json(report: ImportReport) -> dict[str, Any]:
+    return {
+        "format": "tilaapp.import/1",
+        "status": "imported",
+        "database": str(report.database),
+        "database_created": report.database_created,
+        "backup": str(report.backup) if report.backup else None,
+        "home_municipality": report.home_municipality,
+        "portfolio_added": report.portfolio_added,
+        "files": [_file_json(f) for f in report.files],
+    }
+
+
+def rejection_json(error: ImportRejected | Exception) -> dict[str, Any]:
+    rejections = getattr(error, "rejections", [])
+    return {
+        "format": "tilaapp.import/1",
+        "status": "rejected",
+        "rejections": [
+            {"file": str(r.path), "reason": r.reason.value, "params": r.params} for r in rejections
+        ],
+    }
+
+
+def _extraction_date_text(report: FileReport) -> str:
+    date = format_date(report.extraction_date)
+    if report.extraction_date_origin == "file":
+        return _("extraction date {date} (from the file)").format(date=date)
+    if report.extraction_date_origin == "option":
+        return _("extraction date {date} (given with --extraction-date)").format(date=date)
+    return _("extraction date {date} (the import date; the file carries none)").format(date=date)
+
+
+def _problem_text(problem: RowProblem) -> str:
+    place = []
+    if problem.sheet:
+        place.append(_("sheet {sheet}").format(sheet=problem.sheet))
+    if problem.row is not None:
+        place.append(_("row {row}").format(row=problem.row))
+    if problem.column:
+        place.append(_("column {column}").format(column=problem.column))
+    if problem.value is not None:
+        place.append(_("value “{value}”").format(value=problem.value))
+    severity = _("error") if problem.severity.value == "error" else _("warning")
+    return "  {severity}: {place}: {message}".format(
+        severity=severity, place=", ".join(place), message=problem.message()
+    )
+
+
+def _file_text(report: FileReport) -> list[str]:
+    lines = [
+        _("File {file}: {source}, {date}.").format(
+            file=report.path.name,
+            source=source_name(report.source),
+            date=_extraction_date_text(report),
+        )
+    ]
+    if report.already_imported:
+        lines.append(_("  The same file was imported before; nothing was changed."))
+        return lines
+    counts = report.counts()
+    lines.append(
+        "  "
+        + ngettext(
+            "{count} building in the file",
+            "{count} buildings in the file",
+            counts["buildings_in_file"],
+        ).format(count=counts["buildings_in_file"])
+        + "; "
+        + _(
+            "added {added}, updated {updated}, unchanged {unchanged}, no longer in the "
+            "source {absent}."
+        ).format(
+            added=counts["added"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            absent=counts["no_longer_present"],
+        )
+    )
+    if report.filtered_out:
+        lines.append(
+            "  "
+            + ngettext(
+                "{count} building outside the chosen municipalities was left out.",
+                "{count} buildings outside the chosen municipalities were left out.",
+                report.filtered_out,
+            ).format(count=report.filtered_out)
+        )
+    if report.older_than_stored:
+        lines.append(
+            "  "
+            + ngettext(
+                "{count} building has newer data stored already and was not changed.",
+                "{count} buildings have newer data stored already and were not changed.",
+                report.older_than_stored,
+            ).format(count=report.older_than_stored)
+        )
+    for sheet in report.skipped_sheets:
+        lines.append(
+            "  " + _("Sheet {sheet} was skipped: tilaapp does not read it.").format(sheet=sheet)
+        )
+    if report.problems:
+        lines.append(
+            "  "
+            + ngettext("{count} problem:", "{count} problems:", len(report.problems)).format(
+                count=len(report.problems)
+            )
+        )
+        lines.extend(_problem_text(problem) for problem in report.problems)
+    return lines
+
+
+def import_text(report: ImportReport) -> str:
+    lines: list[str] = []
+    for file_report in report.files:
+        lines.extend(_file_text(file_report))
+    if report.home_municipality:
+        lines.append(
+            _("Home municipality: {name} ({code}).").format(
+                name=municipality_name(report.home_municipality), code=report.home_municipality
+            )
+        )
+    if report.portfolio_added:
+        lines.append(
+            ngettext(
+                "{count} building joined the portfolio by its owner.",
+                "{count} buildings joined the portfolio by their owner.",
+                report.portfolio_added,
+            ).format(count=report.portfolio_added)
+        )
+    if report.backup:
+        lines.append(
+            _("A copy of the database before the import: {path}").format(path=report.backup)
+        )
+    lines.append(_("Database: {path}").format(path=report.database))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- list
+
+LIST_COLUMNS = (
+    "id",
+    "permanent_building_identifier",
+    "municipality_number",
+    "property_identifier",
+    "address",
+    "local_name",
+    "building_class_2018",
+    "building_class_origin",
+    "use_class_1994",
+    "gross_floor_area",
+    "completion_date",
+    "in_portfolio",
+    "holder_business_id",
+    "tenure",
+)
+
+
+def _summary_json(summary: BuildingSummary) -> dict[str, Any]:
+    return {name: to_json_value(getattr(summary, name)) for name in LIST_COLUMNS}
+
+
+def list_json(buildings: list[BuildingSummary], *, all_buildings: bool) -> dict[str, Any]:
+    return {
+        "format": "tilaapp.list/1",
+        "scope": "all" if all_buildings else "portfolio",
+        "count": len(buildings),
+        "buildings": [_summary_json(b) for b in buildings],
+    }
+
+
+def _list_headers() -> list[str]:
+    return [
+        _("Database id"),
+        _("Permanent building identifier"),
+        _("Municipality"),
+        _("Property identifier"),
+        _("Address"),
+        _("Building name"),
+        _("Building class (2018)"),
+        _("Class from"),
+        _("Use class (1994)"),
+        _("Gross floor area (m²)"),
+        _("Completion date"),
+        _("In portfolio"),
+        _("Holder business ID"),
+        _("Tenure"),
+    ]
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return decimal_to_text(value).replace(".", ",")
+    if isinstance(value, PartialDate):
+        return format_partial_date(value, "fi")
+    return neutralise_text(str(value))
+
+
+def list_csv(buildings: list[BuildingSummary]) -> str:
+    """Return the list as Finnish Excel opens it: UTF-8 with BOM, ``;``, decimal comma."""
+    output = io.StringIO()
+    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
+    writer.writerow(_list_headers())
+    for summary in buildings:
+        writer.writerow(_csv_cell(getattr(summary, name)) for name in LIST_COLUMNS)
+    return "\ufeff" + output.getvalue()
+
+
+def display_value(name: str, value: Any) -> str:
+    """Return a field value as the user reads it in the current language."""
+    if value is None:
+        return "–"
+    spec = FIELDS_BY_NAME.get(name)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, Decimal):
+        return format_decimal(value, max_fraction_digits=3)
+    if isinstance(value, PartialDate):
+        return format_partial_date(value)
+    if name == "property_identifier" and isinstance(value, str):
+        return format_property_identifier(value)
+    if spec is not None and spec.kind is FieldKind.CODE and name == "municipality_number":
+        return f"{value} {municipality_name(value)}"
+    return str(value)
+
+
+def _class_text(summary: BuildingSummary) -> str:
+    code = summary.building_class_2018
+    if code is None:
+        return _("class unknown")
+    return f"{code} {code_name('building_class_2018', code)}"
+
+
+def list_text(buildings: list[BuildingSummary]) -> str:
+    if not buildings:
+        return _("No buildings.")
+    lines = [
+        ngettext("{count} building:", "{count} buildings:", len(buildings)).format(
+            count=len(buildings)
+        )
+    ]
+    for summary in buildings:
+        class_text = _class_text(summary)
+        area = (
+            format_decimal(summary.gross_floor_area) + " m²"
+            if summary.gross_floor_area is not None
+            else "–"
+        )
+        lines.append(
+            "  id:{id}  {prt}  {address}  {klass}  {area}".format(
+                id=summary.id,
+                prt=summary.permanent_building_identifier or "–",
+                address=summary.address or "–",
+                klass=class_text,
+                area=area,
+            )
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- show
+
+
+def _show_field_line(name: str, item: dict[str, Any]) -> str | None:
+    in_use = item["in_use"]
+    if in_use["value"] is None and not item["register"]:
+        return None
+    spec = FIELDS_BY_NAME[name]
+    value = _typed(spec.kind, in_use["value"])
+    text = display_value(name, value)
+    if spec.kind is FieldKind.CODE and value is not None and name != "municipality_number":
+        list_id = spec.code_lists.get(in_use["origin"] or "", spec.code_lists.get(LOCAL, ""))
+        if list_id:
+            text = f"{value} {code_name(list_id, value)}"
+    origin = source_name(in_use["origin"]) if in_use["origin"] else _("no value")
+    line = f"  {_(spec.label)}: {text} ({origin})"
+    if item["sources_disagree"]:
+        others = "; ".join(
+            f"{source_name(source)}: {display_value(name, _typed(spec.kind, entry['value']))}"
+            for source, entry in item["register"].items()
+        )
+        line += "  " + _("sources disagree: {values}").format(values=others)
+    return line
+
+
+def _typed(kind: FieldKind, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind in (FieldKind.DECIMAL, FieldKind.MONEY):
+        return Decimal(value)
+    if kind is FieldKind.DATE:
+        return PartialDate.from_iso(value)
+    return value
+
+
+def show_text(details: dict[str, Any]) -> str:
+    building = details["building"]
+    lines = [
+        _("Building id:{id}, permanent building identifier {prt}").format(
+            id=building["id"], prt=building["permanent_building_identifier"] or "–"
+        )
+    ]
+    for source in details["sources"]:
+        state = _("present") if source["present"] else _("no longer in the source")
+        lines.append(
+            "  "
+            + _("{source}: extraction date {date}, {state}").format(
+                source=source_name(source["source"]),
+                date=format_date(datetime.date.fromisoformat(source["extraction_date"])),
+                state=state,
+            )
+        )
+    for name, item in details["fields"].items():
+        line = _show_field_line(name, item)
+        if line is not None:
+            lines.append(line)
+    for address in details["addresses"]:
+        parts = (
+            address["street_name_fi"],
+            address["house_number"],
+            address["postal_code"],
+            address["post_office_fi"],
+        )
+        lines.append("  " + _("Address: {address}").format(address=" ".join(p for p in parts if p)))
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Qt-free domain: identifiers, code lists, Finnish formats, field catalogue."""

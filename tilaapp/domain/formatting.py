@@ -1,0 +1,171 @@
+"""Numbers, money and dates written for people, in Finnish, Swedish or English.
+
+Formats come from the CLDR data that Babel ships, never from the ``locale`` module,
+because a machine may have no Finnish system locale. ``language=None`` means the
+language of ``tilaapp.i18n.current_language()``.
+
+The forms, as Babel 2.19 gives them for fi, sv and en. Where these docstrings show a
+space inside a number, or between a number and its unit, the output has a no-break
+space (U+00A0):
+
+- number: ``1 234,5``, ``1 234,5``, ``1,234.5``
+- money: ``1 234,50 €``, ``1 234,50 €``, ``€1,234.50``
+- date: ``1.2.2020``, ``2020-02-01``, ``2/1/2020``
+- month of a partial date: ``8.1962``, ``1962-08``, ``8/1962``
+- year of a partial date: ``1962`` in every language
+
+Dates use CLDR's ``yMd`` and ``yM`` skeletons, which keep the four-digit year in every
+language. For a month the Finnish form is CLDR's ``8.1962`` rather than ``8/1962``,
+because the Institute for the Languages of Finland does not recommend the slash in
+neutral text (Kielikello 1/2018, "Miten päivämäärä merkitään?").
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time, get_datetime_format
+from babel.numbers import format_currency
+from babel.numbers import format_decimal as babel_format_decimal
+
+from tilaapp import i18n
+from tilaapp.domain.dates import PartialDate
+
+# Timestamps are stored in UTC and shown in the time of the municipality.
+DISPLAY_TIME_ZONE_NAME = "Europe/Helsinki"
+
+# No-break space: keeps a unit on the same line as its number.
+_UNIT_SEPARATOR = "\u00a0"
+
+
+def format_decimal(
+    value: Decimal | int, language: str | None = None, *, max_fraction_digits: int = 2
+) -> str:
+    """Format a number with the language's separators (fi ``1 234,5``).
+
+    Rounds half away from zero to ``max_fraction_digits`` and drops trailing zeros of
+    the fraction. Babel itself would round half to even. Float is rejected with
+    TypeError because it cannot be formatted exactly.
+    """
+    number = _exact_decimal(value)
+    if max_fraction_digits < 0:
+        raise ValueError(f"max_fraction_digits must be 0 or more, got {max_fraction_digits}")
+
+    with _decimal_context(number, max_fraction_digits):
+        rounded = _round_half_up(number, max_fraction_digits)
+        # Without quantization Babel writes the digits of the value as they are.
+        return babel_format_decimal(rounded, locale=_locale(language), decimal_quantization=False)
+
+
+def format_quantity(value: Decimal | int, unit: str, language: str | None = None) -> str:
+    """Format a number and its unit, joined by a no-break space (fi ``1 234,5 m²``)."""
+    return f"{format_decimal(value, language)}{_UNIT_SEPARATOR}{unit}"
+
+
+def format_money(value: Decimal, language: str | None = None) -> str:
+    """Format euros with two decimals as the language writes them (fi ``1 234,50 €``).
+
+    Rounds half away from zero to whole cents.
+    """
+    number = _exact_decimal(value)
+
+    with _decimal_context(number, 2):
+        rounded = _round_half_up(number, 2)
+        return format_currency(rounded, "EUR", locale=_locale(language))
+
+
+def format_partial_date(value: PartialDate, language: str | None = None) -> str:
+    """Format a date in its own precision: fi ``1.2.2020``, ``8.1962`` or ``1962``."""
+    locale = _locale(language)
+    full_date = value.to_date()
+    if full_date is not None:
+        return _format_with_skeleton("yMd", full_date, locale)
+
+    first_day = datetime.date(value.year, value.month or 1, 1)
+    skeleton = "y" if value.month is None else "yM"
+    return _format_with_skeleton(skeleton, first_day, locale)
+
+
+def format_date(value: datetime.date, language: str | None = None) -> str:
+    """Format the calendar date of ``value``: fi ``1.2.2020``, sv ``2020-02-01``.
+
+    A ``datetime`` is formatted by its own date fields, without conversion between
+    time zones: use ``format_timestamp`` for a moment in time.
+    """
+    calendar_date = datetime.date(value.year, value.month, value.day)
+    return _format_with_skeleton("yMd", calendar_date, _locale(language))
+
+
+def format_timestamp(value: datetime.datetime, language: str | None = None) -> str:
+    """Format a time-zone-aware moment in Helsinki time: 14:05 UTC is fi ``1.2.2020 16.05``.
+
+    The date is written as ``format_date`` writes it, the time in the language's short
+    form, and the two are joined by the language's pattern. Raises ValueError for a
+    naive datetime, whose moment is unknown.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"timestamp {value.isoformat()} has no time zone: expected UTC")
+
+    locale = _locale(language)
+    local_time = value.astimezone(_display_time_zone())
+    date_text = format_date(local_time.date(), language)
+    time_text = format_time(local_time, "short", locale=locale)
+
+    # CLDR joins date and time with a pattern such as "{1} {0}", where {1} is the date.
+    pattern = str(get_datetime_format("short", locale=locale))
+    return pattern.replace("'", "").replace("{1}", date_text).replace("{0}", time_text)
+
+
+@functools.cache
+def _display_time_zone() -> ZoneInfo:
+    # NOTE: Windows has no system time-zone database, so there zoneinfo needs the
+    # tzdata package. Without it this raises ZoneInfoNotFoundError.
+    return ZoneInfo(DISPLAY_TIME_ZONE_NAME)
+
+
+def _locale(language: str | None) -> Locale:
+    return Locale.parse(language if language is not None else i18n.current_language())
+
+
+def _format_with_skeleton(skeleton: str, value: datetime.date, locale: Locale) -> str:
+    return format_skeleton(skeleton, value, locale=locale)
+
+
+def _exact_decimal(value: Decimal | int) -> Decimal:
+    """Return ``value`` as a finite Decimal. Raises TypeError for float and bool."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"expected Decimal or int, got {type(value).__name__}: {value!r}")
+
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"cannot format {number}: expected a finite number")
+    return number
+
+
+@contextmanager
+def _decimal_context(number: Decimal, fraction_digits: int) -> Iterator[None]:
+    """Make arithmetic exact for ``number`` with ``fraction_digits`` decimals, rounding half up.
+
+    Babel rounds and normalises in the current decimal context, whose default precision
+    of 28 digits would round long numbers.
+    """
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite Decimal has an integer exponent
+
+    with localcontext() as context:
+        digit_count = len(number.as_tuple().digits) + abs(exponent) + fraction_digits
+        context.prec = max(28, digit_count + 2)
+        context.rounding = ROUND_HALF_UP
+        yield
+
+
+def _round_half_up(number: Decimal, fraction_digits: int) -> Decimal:
+    """Round to ``fraction_digits`` decimals in the current context, turning -0 into 0."""
+    rounded = number.quantize(Decimal(1).scaleb(-fraction_digits))
+    return rounded.copy_abs() if rounded.is_zero() else rounded

@@ -1,0 +1,1 @@
+"""Use cases over the database: import, query, edit. Transactions live here."""

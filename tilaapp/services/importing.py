@@ -1,0 +1,348 @@
+"""Import of register files: one call is one transaction over all its files."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tilaapp.domain.fields import REGISTER_FIELDS, Source
+from tilaapp.services.merge import RecordMerger
+from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
+from tilaapp.sources.detect import SourceReader, open_reader
+from tilaapp.sources.records import (
+    BuildingRecord,
+    FileRejected,
+    ProblemKind,
+    RowProblem,
+    Severity,
+)
+from tilaapp.storage.database import (
+    Database,
+    backup_database,
+    open_database,
+    operating_system_user,
+    utc_now,
+)
+from tilaapp.storage.models import (
+    ImportBatch,
+    ImportProblem,
+)
+from tilaapp.storage.types import DECIMAL_SCALE
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int], None]
+"""Called with the file name and the number of rows processed so far."""
+
+PROGRESS_EVERY_ROWS = 500
+
+
+class ImportRejected(Exception):
+    """One or more files cannot be read; the database was not changed."""
+
+    def __init__(self, rejections: list[FileRejected]) -> None:
+        self.rejections = rejections
+        super().__init__("; ".join(str(rejection) for rejection in rejections))
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; the database was not changed."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    home_municipality: str | None = None
+    municipalities: frozenset[str] | None = None
+    """Keep only buildings located in these municipalities; None keeps every building."""
+    owner_business_ids: tuple[str, ...] = ()
+    extraction_date: datetime.date | None = None
+
+
+@dataclass
+class FileReport:
+    path: Path
+    source: str
+    sha256: str
+    scope: str
+    extraction_date: datetime.date
+    extraction_date_origin: str
+    batch_id: int | None = None
+    already_imported: bool = False
+    rows_read: dict[str, int] = field(default_factory=dict)
+    skipped_sheets: list[str] = field(default_factory=list)
+    buildings_in_file: int = 0
+    filtered_out: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    older_than_stored: int = 0
+    no_longer_present: int = 0
+    present_again: int = 0
+    addresses: int = 0
+    organisation_owners: int = 0
+    person_owners: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "buildings_in_file": self.buildings_in_file,
+            "filtered_out": self.filtered_out,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "older_than_stored": self.older_than_stored,
+            "no_longer_present": self.no_longer_present,
+            "present_again": self.present_again,
+            "addresses": self.addresses,
+            "organisation_owners": self.organisation_owners,
+            "person_owners": self.person_owners,
+            "errors": sum(1 for p in self.problems if p.severity is Severity.ERROR),
+            "warnings": sum(1 for p in self.problems if p.severity is Severity.WARNING),
+        }
+
+
+@dataclass
+class ImportReport:
+    database: Path
+    database_created: bool
+    backup: Path | None
+    home_municipality: str | None
+    files: list[FileReport]
+    portfolio_added: int = 0
+
+    @property
+    def changed_buildings(self) -> int:
+        return sum(f.added + f.updated + f.no_longer_present + f.present_again for f in self.files)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def scope_of(municipalities: frozenset[str] | None) -> str:
+    return "all" if municipalities is None else ",".join(sorted(municipalities))
+
+
+def _open_readers(
+    paths: Iterable[Path], options: ImportOptions
+) -> list[tuple[Path, Source, SourceReader]]:
+    """Check every file before the database is touched; reject them all together."""
+    readers: list[tuple[Path, Source, SourceReader]] = []
+    rejections: list[FileRejected] = []
+    for path in paths:
+        try:
+            source, reader = open_reader(path, municipalities=options.municipalities)
+            reader.check()
+        except FileRejected as rejection:
+            log.warning("Rejected %s: %s", path, rejection.reason.value)
+            rejections.append(rejection)
+            continue
+        readers.append((path, source, reader))
+    if rejections:
+        raise ImportRejected(rejections)
+    return readers
+
+
+def _extraction_date(
+    reader: SourceReader, options: ImportOptions, today: datetime.date
+) -> tuple[datetime.date, str]:
+    if reader.extraction_date is not None:
+        return reader.extraction_date, "file"
+    if options.extraction_date is not None:
+        return options.extraction_date, "option"
+    return today, "import_date"
+
+
+def _already_imported(session: Session, report: FileReport) -> bool:
+    query = select(ImportBatch.id).where(
+        ImportBatch.sha256 == report.sha256,
+        ImportBatch.source == report.source,
+        ImportBatch.scope == report.scope,
+    )
+    return session.execute(query.limit(1)).first() is not None
+
+
+def _store_problems(session: Session, batch_id: int, problems: list[RowProblem]) -> None:
+    session.add_all(
+        ImportProblem(
+            batch_id=batch_id,
+            file_name=problem.file,
+            sheet=problem.sheet,
+            row=problem.row,
+            column=problem.column,
+            value=problem.value,
+            kind=problem.kind.value,
+            severity=problem.severity.value,
+            params_json=json.dumps(problem.params, ensure_ascii=False),
+        )
+        for problem in problems
+    )
+
+
+def _check_decimal_scale(record: BuildingRecord, problems: list[RowProblem], file: str) -> None:
+    """Leave empty the decimals the database cannot store exactly, and say so."""
+    for spec in REGISTER_FIELDS:
+        value = record.values.get(spec.name)
+        if value is None or not hasattr(value, "as_tuple"):
+            continue
+        exponent = value.as_tuple().exponent
+        if (
+            isinstance(exponent, int)
+            and exponent < -DECIMAL_SCALE
+            and value != round(value, DECIMAL_SCALE)
+        ):
+            record.values[spec.name] = None
+            problems.append(
+                RowProblem(
+                    file=file,
+                    kind=ProblemKind.INVALID_NUMBER,
+                    severity=Severity.ERROR,
+                    row=record.row,
+                    column=spec.name,
+                    value=str(value),
+                )
+            )
+
+
+class _Importer:
+    """Runs one import call inside one session."""
+
+    def __init__(
+        self,
+        session: Session,
+        options: ImportOptions,
+        progress: ProgressCallback | None,
+        is_cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.session = session
+        self.options = options
+        self.progress = progress
+        self.is_cancelled = is_cancelled
+        self.os_user = operating_system_user()
+        self.now = utc_now()
+        self.municipalities_seen: set[str] = set()
+
+    def import_file(self, path: Path, source: Source, reader: SourceReader) -> FileReport:
+        extraction_date, origin = _extraction_date(reader, self.options, self.now.date())
+        report = FileReport(
+            path=path,
+            source=source.value,
+            sha256=file_sha256(path),
+            scope=scope_of(self.options.municipalities),
+            extraction_date=extraction_date,
+            extraction_date_origin=origin,
+        )
+        if _already_imported(self.session, report):
+            report.already_imported = True
+            log.info("Skipped %s: the same file was imported before (%s)", path, report.sha256)
+            return report
+
+        batch = self._add_batch(report)
+        merger = RecordMerger(self.session, batch, report, self.os_user, self.now)
+        for count, record in enumerate(reader.read(), start=1):
+            self._check_cancel()
+            _check_decimal_scale(record, report.problems, path.name)
+            merger.merge(record)
+            if record.municipality_number:
+                self.municipalities_seen.add(record.municipality_number)
+            if self.progress is not None and count % PROGRESS_EVERY_ROWS == 0:
+                self.progress(path.name, count)
+
+        merger.mark_absent()
+        self._finish_report(report, reader, merger)
+        batch.counts_json = json.dumps(report.counts())
+        _store_problems(self.session, batch.id, report.problems)
+        log.info("Imported %s as batch %d: %s", path, batch.id, report.counts())
+        return report
+
+    def _add_batch(self, report: FileReport) -> ImportBatch:
+        batch = ImportBatch(
+            file_name=report.path.name,
+            sha256=report.sha256,
+            source=report.source,
+            scope=report.scope,
+            extraction_date=report.extraction_date,
+            extraction_date_origin=report.extraction_date_origin,
+            imported_at=self.now,
+            os_user=self.os_user,
+        )
+        self.session.add(batch)
+        self.session.flush()
+        report.batch_id = batch.id
+        return batch
+
+    def _finish_report(
+        self, report: FileReport, reader: SourceReader, merger: RecordMerger
+    ) -> None:
+        report.rows_read = dict(reader.rows_read)
+        report.skipped_sheets = list(reader.skipped_sheets)
+        report.filtered_out = reader.filtered_out
+        report.problems[:0] = reader.problems
+
+    def _check_cancel(self) -> None:
+        if self.is_cancelled is not None and self.is_cancelled():
+            raise ImportCancelled()
+
+
+def _remove_new_database(database: Database) -> None:
+    database.close()
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{database.path}{suffix}").unlink(missing_ok=True)
+
+
+def import_files(
+    database_path: Path,
+    paths: list[Path],
+    options: ImportOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> ImportReport:
+    """Import ``paths`` into the database at ``database_path`` in one transaction.
+
+    Raises ``ImportRejected`` when any file cannot be read and ``ImportCancelled`` when
+    ``is_cancelled`` returns True; in both cases the database is unchanged, and a database
+    file that this call created is removed again.
+    """
+    readers = _open_readers(paths, options)
+    group = GroupSetup(options.home_municipality, options.owner_business_ids)
+
+    database = open_database(database_path)
+    backup: Path | None = None
+    try:
+        if not database.created:
+            backup = backup_database(database_path, reason="before-import")
+        with database.session() as session:
+            importer = _Importer(session, options, progress, is_cancelled)
+            files = [importer.import_file(path, source, reader) for path, source, reader in readers]
+            home = apply_group_setup(session, group, importer.municipalities_seen, importer.now)
+            portfolio_added = join_portfolio_by_owner(session, importer.os_user, importer.now)
+    except BaseException:
+        if database.created:
+            _remove_new_database(database)
+        elif backup is not None:
+            backup.unlink(missing_ok=True)
+        raise
+    finally:
+        database.close()
+
+    return ImportReport(
+        database=database_path,
+        database_created=database.created,
+        backup=backup,
+        home_municipality=home,
+        files=files,
+        portfolio_added=portfolio_added,
+    )

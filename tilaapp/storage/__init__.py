@@ -1,0 +1,1 @@
+"""SQLite storage: typed models, engine set-up, migrations, backups."""

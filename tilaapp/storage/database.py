@@ -1,0 +1,243 @@
+"""Opening a database: engine, pragmas, migrations, schema version check, backups."""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import logging
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from tilaapp.storage.models import DatabaseInfo
+from tilaapp.storage.reference import seed_municipalities
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "tilaapp"
+DATABASE_FILE_NAME = "tilaapp.sqlite"
+BACKUPS_KEPT = 20
+
+
+class StorageError(Exception):
+    """A database cannot be opened or used."""
+
+
+class SchemaTooNewError(StorageError):
+    """The database was written by a newer version of tilaapp."""
+
+    def __init__(self, path: Path, revision: str) -> None:
+        self.path = path
+        self.revision = revision
+        super().__init__(f"{path}: schema revision {revision} is newer than this application")
+
+
+class NotADatabaseError(StorageError):
+    """The file exists but is not a tilaapp database."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"{path}: not a tilaapp database ({detail})")
+
+
+def default_database_path() -> Path:
+    """Return the database in the user's data folder, as the operating system names it."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / DATABASE_FILE_NAME
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def operating_system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # pysqlite's own transaction handling would issue BEGIN lazily and break savepoints;
+    # transactions are begun explicitly in _on_begin instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+    return engine
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    location = resources.files("tilaapp.storage") / "migrations"
+    config.set_main_option("script_location", str(location))
+    return config
+
+
+def _head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+
+
+def _known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+@dataclass
+class Database:
+    """An open database file."""
+
+    path: Path
+    engine: Engine
+    created: bool
+    """True when this open created the file."""
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a session whose work is one transaction, committed on success."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def read_session(self) -> Session:
+        return self._sessions()
+
+    def info(self) -> DatabaseInfo:
+        with self._sessions() as session:
+            info = session.get(DatabaseInfo, 1)
+        if info is None:
+            raise NotADatabaseError(self.path, "database_info row missing")
+        return info
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _check_is_sqlite(path: Path) -> None:
+    with path.open("rb") as file:
+        header = file.read(16)
+    if header and header != b"SQLite format 3\x00":
+        raise NotADatabaseError(path, "not an SQLite file")
+
+
+def _migrate(engine: Engine, path: Path) -> None:
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    log.info("Migrated database %s to %s", path, sorted(_head_revisions()))
+
+
+def _check_schema(engine: Engine, path: Path) -> bool:
+    """Return True when the schema needs migrating; raise when it is newer than known."""
+    revision = _current_revision(engine)
+    if revision is None:
+        if inspect(engine).get_table_names():
+            raise NotADatabaseError(path, "tables without a tilaapp schema version")
+        return True
+    if revision not in _known_revisions():
+        raise SchemaTooNewError(path, revision)
+    return revision not in _head_revisions()
+
+
+def _insert_database_info(database: Database) -> None:
+    with database.session() as session:
+        if session.get(DatabaseInfo, 1) is None:
+            session.add(DatabaseInfo(id=1, database_id=str(uuid.uuid4()), created_at=utc_now()))
+
+
+def open_database(path: Path, *, create: bool = True) -> Database:
+    """Open ``path``, creating and migrating it as needed.
+
+    An existing database that is behind the application's schema is backed up before it
+    is migrated; one that is newer is refused with ``SchemaTooNewError``.
+    """
+    existed = path.exists() and path.stat().st_size > 0
+    if not existed and not create:
+        raise StorageError(f"{path}: database not found")
+    if existed:
+        _check_is_sqlite(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    engine = create_sqlite_engine(path)
+    try:
+        needs_migration = _check_schema(engine, path)
+        if needs_migration and existed:
+            backup_database(path, reason="before-upgrade")
+        if needs_migration:
+            _migrate(engine, path)
+    except sqlite3.DatabaseError as error:
+        engine.dispose()
+        raise NotADatabaseError(path, str(error)) from error
+    except BaseException:
+        engine.dispose()
+        raise
+
+    database = Database(path=path, engine=engine, created=not existed)
+    if not existed:
+        _insert_database_info(database)
+        log.info("Created database %s", path)
+    with database.session() as session:
+        seed_municipalities(session)
+    return database
+
+
+def backups_folder(path: Path) -> Path:
+    return path.parent / f"{path.stem}-backups"
+
+
+def backup_database(path: Path, *, reason: str) -> Path:
+    """Copy the database with SQLite's online backup API and return the copy's path.
+
+    The oldest copies beyond ``BACKUPS_KEPT`` are removed.
+    """
+    folder = backups_folder(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
+    target = folder / f"{path.stem}-{stamp}-{reason}.sqlite"
+
+    source_connection = sqlite3.connect(path)
+    target_connection = sqlite3.connect(target)
+    try:
+        with target_connection:
+            source_connection.backup(target_connection)
+    finally:
+        target_connection.close()
+        source_connection.close()
+
+    log.info("Backed up %s to %s (%s)", path, target, reason)
+    _prune_backups(folder)
+    return target
+
+
+def _prune_backups(folder: Path) -> None:
+    copies = sorted(folder.glob("*.sqlite"))
+    for old in copies[:-BACKUPS_KEPT]:
+        old.unlink()
+        log.info("Removed old backup %s", old)
