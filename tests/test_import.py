@@ -176,8 +176,9 @@ def test_show_by_old_identifier_and_id(
 def test_same_file_again_changes_nothing(db: Path, extract: Path) -> None:
     _import(db, extract)
     before = db.read_bytes()
-    report = only_file(_import(db, extract))
-    assert report.already_imported
+    report = _import(db, extract)
+    assert only_file(report).already_imported
+    assert report.backup is None
     assert db.read_bytes() == before
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tilaapp.domain.fields import REGISTER_FIELDS, Source
+from tilaapp.services.bulk import BulkLoader, source_has_rows
 from tilaapp.services.merge import RecordMerger
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
 from tilaapp.sources.detect import SourceReader, open_reader
@@ -135,11 +136,17 @@ def scope_of(municipalities: frozenset[str] | None) -> str:
     return "all" if municipalities is None else ",".join(sorted(municipalities))
 
 
-def _open_readers(
-    paths: Iterable[Path], options: ImportOptions
-) -> list[tuple[Path, Source, SourceReader]]:
+@dataclass(frozen=True)
+class _InputFile:
+    path: Path
+    source: Source
+    reader: SourceReader
+    sha256: str
+
+
+def _open_readers(paths: Iterable[Path], options: ImportOptions) -> list[_InputFile]:
     """Check every file before the database is touched; reject them all together."""
-    readers: list[tuple[Path, Source, SourceReader]] = []
+    readers: list[_InputFile] = []
     rejections: list[FileRejected] = []
     for path in paths:
         try:
@@ -149,7 +156,7 @@ def _open_readers(
             log.warning("Rejected %s: %s", path, rejection.reason.value)
             rejections.append(rejection)
             continue
-        readers.append((path, source, reader))
+        readers.append(_InputFile(path, source, reader, file_sha256(path)))
     if rejections:
         raise ImportRejected(rejections)
     return readers
@@ -165,13 +172,18 @@ def _extraction_date(
     return today, "import_date"
 
 
-def _already_imported(session: Session, report: FileReport) -> bool:
+def _already_imported(session: Session, sha256: str, source: str, scope: str) -> bool:
     query = select(ImportBatch.id).where(
-        ImportBatch.sha256 == report.sha256,
-        ImportBatch.source == report.source,
-        ImportBatch.scope == report.scope,
+        ImportBatch.sha256 == sha256, ImportBatch.source == source, ImportBatch.scope == scope
     )
     return session.execute(query.limit(1)).first() is not None
+
+
+def _any_new(database: Database, files: list[_InputFile], scope: str) -> bool:
+    with database.read_session() as session:
+        return not all(
+            _already_imported(session, item.sha256, item.source.value, scope) for item in files
+        )
 
 
 def _store_problems(session: Session, batch_id: int, problems: list[RowProblem]) -> None:
@@ -234,23 +246,28 @@ class _Importer:
         self.now = utc_now()
         self.municipalities_seen: set[str] = set()
 
-    def import_file(self, path: Path, source: Source, reader: SourceReader) -> FileReport:
+    def import_file(self, item: _InputFile) -> FileReport:
+        path, reader = item.path, item.reader
         extraction_date, origin = _extraction_date(reader, self.options, self.now.date())
         report = FileReport(
             path=path,
-            source=source.value,
-            sha256=file_sha256(path),
+            source=item.source.value,
+            sha256=item.sha256,
             scope=scope_of(self.options.municipalities),
             extraction_date=extraction_date,
             extraction_date_origin=origin,
         )
-        if _already_imported(self.session, report):
+        if _already_imported(self.session, report.sha256, report.source, report.scope):
             report.already_imported = True
             log.info("Skipped %s: the same file was imported before (%s)", path, report.sha256)
             return report
 
         batch = self._add_batch(report)
-        merger = RecordMerger(self.session, batch, report, self.os_user, self.now)
+        merger: RecordMerger | BulkLoader
+        if source_has_rows(self.session, report.source):
+            merger = RecordMerger(self.session, batch, report, self.os_user, self.now)
+        else:
+            merger = BulkLoader(self.session, batch, report, self.os_user, self.now)
         for count, record in enumerate(reader.read(), start=1):
             self._check_cancel()
             _check_decimal_scale(record, report.problems, path.name)
@@ -260,8 +277,8 @@ class _Importer:
             if self.progress is not None and count % PROGRESS_EVERY_ROWS == 0:
                 self.progress(path.name, count)
 
-        merger.mark_absent()
-        self._finish_report(report, reader, merger)
+        merger.finish()
+        self._finish_report(report, reader)
         batch.counts_json = json.dumps(report.counts())
         _store_problems(self.session, batch.id, report.problems)
         log.info("Imported %s as batch %d: %s", path, batch.id, report.counts())
@@ -283,9 +300,7 @@ class _Importer:
         report.batch_id = batch.id
         return batch
 
-    def _finish_report(
-        self, report: FileReport, reader: SourceReader, merger: RecordMerger
-    ) -> None:
+    def _finish_report(self, report: FileReport, reader: SourceReader) -> None:
         report.rows_read = dict(reader.rows_read)
         report.skipped_sheets = list(reader.skipped_sheets)
         report.filtered_out = reader.filtered_out
@@ -322,11 +337,11 @@ def import_files(
     database = open_database(database_path)
     backup: Path | None = None
     try:
-        if not database.created:
+        if not database.created and _any_new(database, readers, scope_of(options.municipalities)):
             backup = backup_database(database_path, reason="before-import")
         with database.session() as session:
             importer = _Importer(session, options, progress, is_cancelled)
-            files = [importer.import_file(path, source, reader) for path, source, reader in readers]
+            files = [importer.import_file(item) for item in readers]
             home = apply_group_setup(session, group, importer.municipalities_seen, importer.now)
             portfolio_added = join_portfolio_by_owner(session, importer.os_user, importer.now)
     except BaseException:

@@ -282,6 +282,9 @@ class RecordMerger:
             for owner in owners
         )
 
+    def finish(self) -> None:
+        self.mark_absent()
+
     def mark_absent(self) -> None:
         """Mark this source's buildings that a full batch of the same scope no longer has.
 

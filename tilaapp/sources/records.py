@@ -25,6 +25,7 @@ class ProblemKind(enum.StrEnum):
     CHECK_CHARACTER_FAILED = "check_character_failed"
     NO_IDENTIFIER = "no_identifier"
     DUPLICATE_IDENTIFIER = "duplicate_identifier"
+    DUPLICATE_BUILDING = "duplicate_building"
     UNKNOWN_CODE = "unknown_code"
     INVALID_NUMBER = "invalid_number"
     INVALID_DATE = "invalid_date"
@@ -52,6 +53,9 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
     ),
     ProblemKind.DUPLICATE_IDENTIFIER: N_(
         "The identifier {identifier} appears on an earlier row ({first_row}); this row was skipped."
+    ),
+    ProblemKind.DUPLICATE_BUILDING: N_(
+        "The building {identifier} appears earlier in the file; this row was skipped."
     ),
     ProblemKind.UNKNOWN_CODE: N_(
         "Code {code} is not in the code list {code_list}; it was stored as it came."
