@@ -146,6 +146,25 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_reference(args: argparse.Namespace) -> int:
+    from tilaapp.services.reference import write_reference
+    from tilaapp.services.reference_build import build_reference
+
+    try:
+        data = build_reference(list(args.files))
+        write_reference(args.out, data)
+    except Exception as error:
+        if args.json and hasattr(error, "rejections"):
+            _print_json(render.rejection_json(error))
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(render.reference_json(data, args.out))
+    else:
+        print(render.reference_text(data, args.out))
+    return EXIT_OK
+
+
 DEMO_FOLDER = "demo"
 DEMO_WORKBOOK = "demo_extract.xlsx"
 DEMO_SETTINGS = "demo.json"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import ImportCancelled, ImportRejected
 from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
 from tilaapp.services.queries import BuildingNotFound, InvalidBuildingReference
+from tilaapp.services.reference import InvalidReference
 from tilaapp.storage.database import NotADatabaseError, SchemaTooNewError, StorageError
 
 EXIT_OK = 0
@@ -17,56 +21,112 @@ class UsageError(Exception):
     """A command-line option has a value the command cannot use."""
 
 
+def _rejected(error: ImportRejected) -> list[str]:
+    return [rejection.message() for rejection in error.rejections]
+
+
+def _cancelled(_error: ImportCancelled) -> list[str]:
+    return [_("The import was cancelled. The database was not changed.")]
+
+
+def _schema_too_new(error: SchemaTooNewError) -> list[str]:
+    return [
+        _(
+            "The database {path} was made with a newer version of tilaapp. Install the "
+            "newest version of tilaapp to open it."
+        ).format(path=error.path)
+    ]
+
+
+def _not_a_database(error: NotADatabaseError) -> list[str]:
+    return [_("The file {path} is not a tilaapp database.").format(path=error.path)]
+
+
+def _storage(error: StorageError) -> list[str]:
+    return [_("The database could not be opened: {detail}").format(detail=str(error))]
+
+
+def _home_conflict(error: HomeMunicipalityConflict) -> list[str]:
+    return [
+        _(
+            "The database already has home municipality {stored}; it cannot be changed "
+            "to {requested} by an import."
+        ).format(stored=error.stored, requested=error.requested)
+    ]
+
+
+def _unknown_municipality(error: UnknownMunicipality) -> list[str]:
+    return [
+        _("Municipality code {code} is not in the list of municipalities.").format(code=error.code)
+    ]
+
+
+def _building_not_found(error: BuildingNotFound) -> list[str]:
+    return [_("No building {reference} in the database.").format(reference=error.reference)]
+
+
+def _invalid_reference(error: InvalidBuildingReference) -> list[str]:
+    return [
+        _(
+            "{reference} is not a building identifier. Give a permanent building "
+            "identifier (such as 1234567892), a database id (id:123) or an old "
+            "identifier (14-digit property identifier, a hyphen and the building "
+            "number, such as 09100100010001-001)."
+        ).format(reference=error.reference)
+    ]
+
+
+def _invalid_reference_file(error: InvalidReference) -> list[str]:
+    return [
+        _("The reference file {path} is not valid: {problems}").format(
+            path=error.path, problems="; ".join(error.problems)
+        )
+    ]
+
+
+def _file_error(error: OSError) -> list[str]:
+    return [
+        _("The file {path} could not be read or written: {reason}").format(
+            path=error.filename, reason=error.strerror
+        )
+    ]
+
+
+def _usage(error: UsageError) -> list[str]:
+    return [str(error)]
+
+
+# Checked in order, so a subclass comes before its base class.
+_DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
+    (ImportRejected, _rejected),
+    (ImportCancelled, _cancelled),
+    (SchemaTooNewError, _schema_too_new),
+    (NotADatabaseError, _not_a_database),
+    (StorageError, _storage),
+    (HomeMunicipalityConflict, _home_conflict),
+    (UnknownMunicipality, _unknown_municipality),
+    (BuildingNotFound, _building_not_found),
+    (InvalidBuildingReference, _invalid_reference),
+    (InvalidReference, _invalid_reference_file),
+    (OSError, _file_error),
+    (UsageError, _usage),
+)
+
+_USAGE_ERRORS = (
+    UsageError,
+    HomeMunicipalityConflict,
+    UnknownMunicipality,
+    InvalidBuildingReference,
+)
+
+
 def describe_error(error: Exception) -> list[str]:
-    """Return the user's messages for ``error``, one line each."""
-    if isinstance(error, ImportRejected):
-        return [rejection.message() for rejection in error.rejections]
-    if isinstance(error, ImportCancelled):
-        return [_("The import was cancelled. The database was not changed.")]
-    if isinstance(error, SchemaTooNewError):
-        return [
-            _(
-                "The database {path} was made with a newer version of tilaapp. Install the "
-                "newest version of tilaapp to open it."
-            ).format(path=error.path)
-        ]
-    if isinstance(error, NotADatabaseError):
-        return [_("The file {path} is not a tilaapp database.").format(path=error.path)]
-    if isinstance(error, StorageError):
-        return [_("The database could not be opened: {detail}").format(detail=str(error))]
-    if isinstance(error, HomeMunicipalityConflict):
-        return [
-            _(
-                "The database already has home municipality {stored}; it cannot be changed "
-                "to {requested} by an import."
-            ).format(stored=error.stored, requested=error.requested)
-        ]
-    if isinstance(error, UnknownMunicipality):
-        return [
-            _("Municipality code {code} is not in the list of municipalities.").format(
-                code=error.code
-            )
-        ]
-    if isinstance(error, BuildingNotFound):
-        return [_("No building {reference} in the database.").format(reference=error.reference)]
-    if isinstance(error, InvalidBuildingReference):
-        return [
-            _(
-                "{reference} is not a building identifier. Give a permanent building "
-                "identifier (such as 1234567892), a database id (id:123) or an old "
-                "identifier (14-digit property identifier, a hyphen and the building "
-                "number, such as 09100100010001-001)."
-            ).format(reference=error.reference)
-        ]
-    if isinstance(error, UsageError):
-        return [str(error)]
+    """Return the user's messages for ``error``, one line each; re-raise unknown errors."""
+    for error_type, describe in _DESCRIBERS:
+        if isinstance(error, error_type):
+            return describe(error)
     raise error
 
 
 def exit_status(error: Exception) -> int:
-    if isinstance(
-        error,
-        UsageError | HomeMunicipalityConflict | UnknownMunicipality | InvalidBuildingReference,
-    ):
-        return EXIT_USAGE
-    return EXIT_REJECTED
+    return EXIT_USAGE if isinstance(error, _USAGE_ERRORS) else EXIT_REJECTED

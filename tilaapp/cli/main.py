@@ -105,6 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
     _database_option(showing)
     showing.add_argument("--json", action="store_true", help=_("print JSON"))
 
+    reference = commands.add_parser(
+        "reference", parents=[common], help=_("build reference data from national open data")
+    )
+    reference_commands = reference.add_subparsers(
+        dest="reference_command", metavar=_("COMMAND"), parser_class=_Parser, required=True
+    )
+    build = reference_commands.add_parser(
+        "build",
+        parents=[common],
+        help=_("compute per-municipality figures from open data files into a reference file"),
+    )
+    build.add_argument("files", nargs="+", type=Path, metavar="FILE", help=_("open data file"))
+    build.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help=_("reference file to write")
+    )
+    build.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
+
     demo = commands.add_parser(
         "demo", parents=[common], help=_("import the bundled demo data into a temporary database")
     )
@@ -145,5 +162,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "list": commands.run_list,
         "show": commands.run_show,
         "demo": commands.run_demo,
+        "reference": commands.run_reference,
     }
     return handlers[args.command](args)

@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from tilaapp.domain.codelists import code_name
@@ -17,9 +18,10 @@ from tilaapp.domain.municipalities import municipality_name
 from tilaapp.domain.numbers import decimal_to_text
 from tilaapp.domain.textcells import neutralise_text
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext
+from tilaapp.i18n import ngettext, pgettext
 from tilaapp.services.importing import FileReport, ImportRejected, ImportReport
 from tilaapp.services.queries import BuildingSummary
+from tilaapp.services.reference import ReferenceData
 from tilaapp.services.values import to_json_value
 from tilaapp.sources.records import RowProblem
 
@@ -52,6 +54,7 @@ def _problem_json(problem: RowProblem) -> dict[str, Any]:
 def _file_json(report: FileReport) -> dict[str, Any]:
     return {
         "file": str(report.path),
+        "file_name": report.file_name,
         "source": report.source,
         "sha256": report.sha256,
         "scope": report.scope,
@@ -118,13 +121,13 @@ def _problem_text(problem: RowProblem) -> str:
 def _file_text(report: FileReport) -> list[str]:
     lines = [
         _("File {file}: {source}, {date}.").format(
-            file=report.path.name,
+            file=report.file_name,
             source=source_name(report.source),
             date=_extraction_date_text(report),
         )
     ]
     if report.already_imported:
-        lines.append(_("  The same file was imported before; nothing was changed."))
+        lines.append("  " + _("The same file was imported before; nothing was changed."))
         return lines
     counts = report.counts()
     lines.append(
@@ -246,7 +249,7 @@ def _list_headers() -> list[str]:
         _("Address"),
         _("Building name"),
         _("Building class (2018)"),
-        _("Class from"),
+        _("Source of building class"),
         _("Use class (1994)"),
         _("Gross floor area (m²)"),
         _("Completion date"),
@@ -254,6 +257,15 @@ def _list_headers() -> list[str]:
         _("Holder business ID"),
         _("Tenure"),
     ]
+
+
+def _class_origin_text(origin: str) -> str:
+    names = {
+        "register": pgettext("building class from", "register"),
+        "crosswalk": pgettext("building class from", "1994 class"),
+        "unknown": pgettext("building class from", "unknown"),
+    }
+    return names.get(origin, origin)
 
 
 def _csv_cell(value: Any) -> str:
@@ -276,7 +288,11 @@ def list_csv(buildings: list[BuildingSummary]) -> str:
     writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
     writer.writerow(_list_headers())
     for summary in buildings:
-        writer.writerow(_csv_cell(getattr(summary, name)) for name in LIST_COLUMNS)
+        cells = [_csv_cell(getattr(summary, name)) for name in LIST_COLUMNS]
+        cells[LIST_COLUMNS.index("building_class_origin")] = _class_origin_text(
+            summary.building_class_origin
+        )
+        writer.writerow(cells)
     return "\ufeff" + output.getvalue()
 
 
@@ -396,4 +412,48 @@ def show_text(details: dict[str, Any]) -> str:
             address["post_office_fi"],
         )
         lines.append("  " + _("Address: {address}").format(address=" ".join(p for p in parts if p)))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- reference
+
+
+def reference_json(data: ReferenceData, path: Path) -> dict[str, Any]:
+    municipalities = {f.municipality for f in data.figures if f.municipality != "national"}
+    return {
+        "format": "tilaapp.reference-build/1",
+        "out": str(path),
+        "figures": len(data.figures),
+        "municipalities": len(municipalities),
+        "inputs": [item.to_json() for item in data.inputs],
+    }
+
+
+def reference_text(data: ReferenceData, path: Path) -> str:
+    municipalities = {f.municipality for f in data.figures if f.municipality != "national"}
+    lines = [
+        ngettext(
+            "File {file}: {source}, extraction date {date}, {rows} row.",
+            "File {file}: {source}, extraction date {date}, {rows} rows.",
+            item.rows,
+        ).format(
+            file=item.file_name,
+            rows=format_decimal(item.rows),
+            source=source_name(item.source),
+            date=format_date(item.extraction_date) if item.extraction_date else "–",
+        )
+        for item in data.inputs
+    ]
+    lines.append(
+        ngettext(
+            "Wrote {count} figure to {path}.", "Wrote {count} figures to {path}.", len(data.figures)
+        ).format(count=len(data.figures), path=path)
+    )
+    lines.append(
+        ngettext(
+            "The figures cover {count} municipality and the whole country.",
+            "The figures cover {count} municipalities and the whole country.",
+            len(municipalities),
+        ).format(count=len(municipalities))
+    )
     return "\n".join(lines)

@@ -1,17 +1,18 @@
 """Conversion between WGS 84 longitude/latitude and ETRS-TM35FIN (EPSG:3067) east/north.
 
 ETRS-TM35FIN is the transverse Mercator projection on the GRS80 ellipsoid with central
-meridian 27° E, scale factor 0.9996, false easting 500,000 m and false northing 0
-(JHS 154 and its successor JHS 197, the Finnish public-administration recommendations on
-ETRS89 coordinate systems). The projection is computed with Krüger's series in the third
-flattening n to the sixth order, in the form of C. F. F. Karney, "Transverse Mercator
-with an accuracy of a few nanometers", Journal of Geodesy 85 (2011). Truncating the
-series after n⁶ costs well under a millimetre inside Finland.
+meridian 27° E, scale factor 0.9996, false easting 500,000 m and false northing 0. JHS 154
+and its successor JHS 197, the Finnish public-administration recommendations on ETRS89
+coordinate systems, define it. The projection is computed with Krüger's series in the
+third flattening n, to the sixth order. tests/test_coordinates.py checks it against
+published points and against a numerical integration of the meridian arc, with which it
+agrees to 0.1 mm inside Finland.
 
 WGS 84 coordinates are taken as ETRS89 coordinates without a datum shift. The two frames
-drift apart by about 2.5 cm a year, so by the mid-2020s they differ by under a metre in
-Finland. That is finer than the location of a building point, and servers that publish
-ETRS-TM35FIN data as WGS 84 commonly convert the same way.
+drift apart by roughly 2.5 cm a year, so in the 2020s they differ by under a metre in
+Finland, which is finer than the location of a building point. Ryhti's own WGS 84 points
+are converted the same way: the Helsinki test sample comes back to whole metres within
+5 mm.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ class TransverseMercator:
         n = flattening / (2.0 - flattening)
         self._alpha = _forward_coefficients(n)
         self._beta = _inverse_coefficients(n)
-        # A is the radius of the rectifying sphere: the meridian arc from the equator to
-        # latitude φ is A times the rectifying latitude of φ.
+        # The rectifying radius A: the meridian arc from the equator to latitude φ is A
+        # times the rectifying latitude of φ.
         rectifying_radius = semi_major_axis / (1.0 + n) * (1.0 + n**2 / 4 + n**4 / 64 + n**6 / 256)
         self._scaled_radius = scale_factor * rectifying_radius
         self._origin_xi = self._gauss_krueger(
@@ -102,10 +103,11 @@ class TransverseMercator:
         eta = (east - self.false_easting) / self._scaled_radius
 
         zeta = complex(xi, eta)
+        zeta_spherical = zeta
         for order, coefficient in enumerate(self._beta, start=1):
-            zeta -= coefficient * cmath.sin(2 * order * zeta)
+            zeta_spherical -= coefficient * cmath.sin(2 * order * zeta)
 
-        xi_spherical, eta_spherical = zeta.real, zeta.imag
+        xi_spherical, eta_spherical = zeta_spherical.real, zeta_spherical.imag
         sinh_eta = math.sinh(eta_spherical)
         cos_xi = math.cos(xi_spherical)
         tan_conformal = math.sin(xi_spherical) / math.hypot(sinh_eta, cos_xi)
@@ -128,7 +130,7 @@ class TransverseMercator:
         return tan_latitude * math.hypot(1.0, sigma) - sigma * math.hypot(1.0, tan_latitude)
 
     def _geodetic_tan(self, tan_conformal: float) -> float:
-        """Invert ``_conformal_tan`` by Newton's method (Karney 2011, equations 19 to 21)."""
+        """Invert ``_conformal_tan`` by Newton's method, which converges in a few steps."""
         one_minus_e2 = 1.0 - self._eccentricity**2
         tan_latitude = tan_conformal
         for _ in range(_NEWTON_ITERATIONS):
@@ -146,7 +148,7 @@ class TransverseMercator:
 
 
 def _forward_coefficients(n: float) -> tuple[float, ...]:
-    """Return Krüger's α₁…α₆ for the third flattening ``n`` (Karney 2011, equation 35)."""
+    """Return Krüger's α₁…α₆ of the forward series for the third flattening ``n``."""
     coefficients = (
         n / 2
         - 2 * n**2 / 3
@@ -169,7 +171,7 @@ def _forward_coefficients(n: float) -> tuple[float, ...]:
 
 
 def _inverse_coefficients(n: float) -> tuple[float, ...]:
-    """Return Krüger's β₁…β₆ for the third flattening ``n`` (Karney 2011, equation 36)."""
+    """Return Krüger's β₁…β₆ of the inverse series for the third flattening ``n``."""
     coefficients = (
         n / 2
         - 2 * n**2 / 3

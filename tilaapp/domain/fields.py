@@ -124,7 +124,7 @@ REGISTER_FIELDS: tuple[FieldSpec, ...] = (
         ryhti="ryhti_usage_status",
         local="ryhti_usage_status",
     ),
-    FieldSpec("usage_status_date", FieldKind.DATE, N_("Usage status changed")),
+    FieldSpec("usage_status_date", FieldKind.DATE, N_("Usage status date")),
     # käyttötarkoitus, 1994 classification
     _code(
         "use_class_1994",
@@ -189,7 +189,7 @@ LOCAL_ONLY_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("lessee", FieldKind.TEXT, N_("Lessee"), register=False),
     FieldSpec("lessee_is_person", FieldKind.BOOLEAN, N_("Lessee is a person"), register=False),
     FieldSpec("condition_class", FieldKind.INTEGER, N_("Condition class"), register=False),
-    FieldSpec("condition_date", FieldKind.DATE, N_("Condition assessed"), register=False),
+    FieldSpec("condition_date", FieldKind.DATE, N_("Condition assessment date"), register=False),
     FieldSpec("condition_assessor", FieldKind.TEXT, N_("Assessor"), register=False, personal=True),
     FieldSpec("indoor_air_problems", FieldKind.BOOLEAN, N_("Indoor-air problems"), register=False),
     FieldSpec("acquisition_cost", FieldKind.MONEY, N_("Acquisition cost"), register=False),

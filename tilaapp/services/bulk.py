@@ -136,7 +136,8 @@ class BulkLoader:
         if len(self.pending) >= BATCH_SIZE:
             self.flush()
 
-    def finish(self) -> None:
+    def finish(self, *, marks_absence: bool = True) -> None:
+        """Write what is pending; a first load of a source has no absence to mark."""
         self.flush()
 
     def flush(self) -> None:

@@ -17,7 +17,7 @@ from tilaapp.domain.fields import REGISTER_FIELDS, Source
 from tilaapp.services.bulk import BulkLoader, source_has_rows
 from tilaapp.services.merge import RecordMerger
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
-from tilaapp.sources.detect import SourceReader, open_reader
+from tilaapp.sources.detect import ReaderGroup, SourceReader, open_readers
 from tilaapp.sources.records import (
     BuildingRecord,
     FileRejected,
@@ -70,6 +70,9 @@ class ImportOptions:
 @dataclass
 class FileReport:
     path: Path
+    """The file read; the first page when several Ryhti pages were read together."""
+    file_name: str
+    """Every file read, by name."""
     source: str
     sha256: str
     scope: str
@@ -138,28 +141,55 @@ def scope_of(municipalities: frozenset[str] | None) -> str:
 
 @dataclass(frozen=True)
 class _InputFile:
-    path: Path
-    source: Source
-    reader: SourceReader
+    """One reader with the file or files it reads.
+
+    Several Ryhti pages are one input: their batch names every file and its hash is the
+    SHA-256 of the files' hashes in name order.
+    """
+
+    group: ReaderGroup
     sha256: str
+
+    @property
+    def path(self) -> Path:
+        return self.group.paths[0]
+
+    @property
+    def source(self) -> Source:
+        return self.group.source
+
+    @property
+    def reader(self) -> SourceReader:
+        return self.group.reader
+
+    @property
+    def file_name(self) -> str:
+        return ", ".join(path.name for path in self.group.paths)[:500]
+
+
+def _group_sha256(paths: tuple[Path, ...]) -> str:
+    if len(paths) == 1:
+        return file_sha256(paths[0])
+    hashes = sorted((path.name, file_sha256(path)) for path in paths)
+    return hashlib.sha256("\n".join(f"{name} {sha}" for name, sha in hashes).encode()).hexdigest()
 
 
 def _open_readers(paths: Iterable[Path], options: ImportOptions) -> list[_InputFile]:
     """Check every file before the database is touched; reject them all together."""
-    readers: list[_InputFile] = []
-    rejections: list[FileRejected] = []
-    for path in paths:
+    groups, rejections = open_readers(list(paths), municipalities=options.municipalities)
+    inputs: list[_InputFile] = []
+    for group in groups:
         try:
-            source, reader = open_reader(path, municipalities=options.municipalities)
-            reader.check()
-        except FileRejected as rejection:
-            log.warning("Rejected %s: %s", path, rejection.reason.value)
-            rejections.append(rejection)
+            group.reader.check()
+        except FileRejected as error:
+            rejections.append(error)
             continue
-        readers.append(_InputFile(path, source, reader, file_sha256(path)))
+        inputs.append(_InputFile(group, _group_sha256(group.paths)))
+    for rejected in rejections:
+        log.warning("Rejected %s: %s", rejected.path, rejected.reason.value)
     if rejections:
         raise ImportRejected(rejections)
-    return readers
+    return inputs
 
 
 def _extraction_date(
@@ -247,10 +277,11 @@ class _Importer:
         self.municipalities_seen: set[str] = set()
 
     def import_file(self, item: _InputFile) -> FileReport:
-        path, reader = item.path, item.reader
+        path, reader, name = item.path, item.reader, item.file_name
         extraction_date, origin = _extraction_date(reader, self.options, self.now.date())
         report = FileReport(
             path=path,
+            file_name=name,
             source=item.source.value,
             sha256=item.sha256,
             scope=scope_of(self.options.municipalities),
@@ -262,7 +293,7 @@ class _Importer:
             log.info("Skipped %s: the same file was imported before (%s)", path, report.sha256)
             return report
 
-        batch = self._add_batch(report)
+        batch = self._add_batch(report, name)
         merger: RecordMerger | BulkLoader
         if source_has_rows(self.session, report.source):
             merger = RecordMerger(self.session, batch, report, self.os_user, self.now)
@@ -270,23 +301,23 @@ class _Importer:
             merger = BulkLoader(self.session, batch, report, self.os_user, self.now)
         for count, record in enumerate(reader.read(), start=1):
             self._check_cancel()
-            _check_decimal_scale(record, report.problems, path.name)
+            _check_decimal_scale(record, report.problems, name)
             merger.merge(record)
             if record.municipality_number:
                 self.municipalities_seen.add(record.municipality_number)
             if self.progress is not None and count % PROGRESS_EVERY_ROWS == 0:
-                self.progress(path.name, count)
+                self.progress(name, count)
 
-        merger.finish()
+        merger.finish(marks_absence=getattr(reader, "page_complete", True))
         self._finish_report(report, reader)
         batch.counts_json = json.dumps(report.counts())
         _store_problems(self.session, batch.id, report.problems)
         log.info("Imported %s as batch %d: %s", path, batch.id, report.counts())
         return report
 
-    def _add_batch(self, report: FileReport) -> ImportBatch:
+    def _add_batch(self, report: FileReport, file_name: str) -> ImportBatch:
         batch = ImportBatch(
-            file_name=report.path.name,
+            file_name=file_name,
             sha256=report.sha256,
             source=report.source,
             scope=report.scope,

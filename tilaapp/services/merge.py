@@ -282,8 +282,10 @@ class RecordMerger:
             for owner in owners
         )
 
-    def finish(self) -> None:
-        self.mark_absent()
+    def finish(self, *, marks_absence: bool = True) -> None:
+        """Mark absence unless the batch is one page of a larger download."""
+        if marks_absence:
+            self.mark_absent()
 
     def mark_absent(self) -> None:
         """Mark this source's buildings that a full batch of the same scope no longer has.

@@ -105,8 +105,8 @@ def _ordered_rows(rows: list[RegisterValue]) -> list[RegisterValue]:
 def _last_local_changes(session: Session, building_id: int) -> dict[str, ChangeRecord]:
     query = (
         select(ChangeRecord)
-        .where(ChangeRecord.building_id == building_id, ChangeRecord.source != "portfolio")
-        .where(ChangeRecord.source.in_([LOCAL, "spreadsheet", "package"]))
+        .where(ChangeRecord.building_id == building_id)
+        .where(ChangeRecord.source.in_([LOCAL, "spreadsheet", "package", "undo", "redo"]))
         .order_by(ChangeRecord.id)
     )
     return {change.field: change for change in session.scalars(query)}

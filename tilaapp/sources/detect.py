@@ -2,36 +2,89 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from tilaapp.domain.fields import Source
 from tilaapp.i18n import N_, gettext
 from tilaapp.sources.dvv_extract import DvvExtractReader, sniff_dvv_extract
+from tilaapp.sources.dvv_open import DvvOpenReader, sniff_dvv_open
 from tilaapp.sources.records import FileRejected, RejectionReason
+from tilaapp.sources.ryhti import RyhtiReader, sniff_ryhti
 
-SUPPORTED_FORMATS: tuple[str, ...] = (N_("DVV building extract workbook (.xlsx)"),)
+SUPPORTED_FORMATS: tuple[str, ...] = (
+    N_("DVV building extract workbook (.xlsx)"),
+    N_("DVV open address file (.OPT, also inside .zip or .7z)"),
+    N_("Ryhti open building data (GeoJSON, one file or several pages)"),
+)
 
-SourceReader = DvvExtractReader
+SourceReader = DvvExtractReader | DvvOpenReader | RyhtiReader
 
 
-def open_reader(
-    path: Path, *, municipalities: frozenset[str] | None
-) -> tuple[Source, SourceReader]:
-    """Return the reader for the format of ``path``; raise ``FileRejected`` when no format fits."""
+@dataclass(frozen=True)
+class ReaderGroup:
+    """One reader over one file, or over every Ryhti page given in one call."""
+
+    paths: tuple[Path, ...]
+    source: Source
+    reader: SourceReader
+
+
+def supported_formats_text() -> str:
+    return ", ".join(gettext(name) for name in SUPPORTED_FORMATS)
+
+
+def detect_source(path: Path) -> Source:
+    """Return the format of ``path`` by its content; raise ``FileRejected`` when none fits."""
     if not path.is_file():
         raise FileRejected(path, RejectionReason.NOT_FOUND)
     if sniff_dvv_extract(path):
-        return Source.DVV_EXTRACT, DvvExtractReader(path, municipalities=municipalities)
+        return Source.DVV_EXTRACT
+    if sniff_dvv_open(path):
+        return Source.DVV_OPEN
+    if sniff_ryhti(path):
+        return Source.RYHTI
 
     # The extract reader's own checks name the reason best for anything that looks like
-    # an Excel file; other files get the list of supported formats.
-    reader = DvvExtractReader(path, municipalities=municipalities)
+    # an Excel file (empty, too large, password-protected, no building sheet).
     try:
-        reader.check()
+        DvvExtractReader(path).check()
     except FileRejected as rejection:
         if rejection.reason is not RejectionReason.NOT_A_WORKBOOK:
             raise
     else:
-        return Source.DVV_EXTRACT, reader
-    formats = ", ".join(gettext(name) for name in SUPPORTED_FORMATS)
-    raise FileRejected(path, RejectionReason.UNSUPPORTED_FORMAT, formats=formats)
+        return Source.DVV_EXTRACT
+    raise FileRejected(path, RejectionReason.UNSUPPORTED_FORMAT, formats=supported_formats_text())
+
+
+def open_readers(
+    paths: Sequence[Path], *, municipalities: frozenset[str] | None
+) -> tuple[list[ReaderGroup], list[FileRejected]]:
+    """Detect every file's format and open its reader; Ryhti pages share one reader.
+
+    Returns the readers and the rejections; the caller rejects the call if any.
+    """
+    groups: list[ReaderGroup] = []
+    ryhti_pages: list[Path] = []
+    rejections: list[FileRejected] = []
+    for path in paths:
+        try:
+            source = detect_source(path)
+        except FileRejected as rejection:
+            rejections.append(rejection)
+            continue
+        if source is Source.RYHTI:
+            ryhti_pages.append(path)
+        elif source is Source.DVV_OPEN:
+            groups.append(
+                ReaderGroup((path,), source, DvvOpenReader(path, municipalities=municipalities))
+            )
+        else:
+            groups.append(
+                ReaderGroup((path,), source, DvvExtractReader(path, municipalities=municipalities))
+            )
+    if ryhti_pages:
+        reader = RyhtiReader(ryhti_pages, municipalities=municipalities)
+        groups.append(ReaderGroup(tuple(ryhti_pages), Source.RYHTI, reader))
+    return groups, rejections

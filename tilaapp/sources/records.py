@@ -36,6 +36,15 @@ class ProblemKind(enum.StrEnum):
     UNKNOWN_BUILDING = "unknown_building"
     UNKNOWN_HEADER = "unknown_header"
     MISSING_COLUMN = "missing_column"
+    COORDINATES_OUTSIDE_FINLAND = "coordinates_outside_finland"
+    NO_PROPERTIES = "no_properties"
+    NO_BUILDING_KEY = "no_building_key"
+    UNKNOWN_BUILDING_KEY = "unknown_building_key"
+    WRONG_COLUMN_COUNT = "wrong_column_count"
+    DUPLICATE_ROW = "duplicate_row"
+    NON_CONSECUTIVE_ROWS = "non_consecutive_rows"
+    ENCODING_CHANGED = "encoding_changed"
+    INVALID_ENCODING = "invalid_encoding"
 
 
 PROBLEM_MESSAGES: dict[ProblemKind, str] = {
@@ -82,6 +91,34 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
     ),
     ProblemKind.UNKNOWN_HEADER: N_("The column is not known to tilaapp and was not read."),
     ProblemKind.MISSING_COLUMN: N_("The sheet has no column for {field}."),
+    ProblemKind.COORDINATES_OUTSIDE_FINLAND: N_(
+        "The coordinates ({x}, {y}) lie outside Finland; the building was stored without "
+        "coordinates."
+    ),
+    ProblemKind.NO_PROPERTIES: N_("The feature has no properties, so it was skipped."),
+    ProblemKind.NO_BUILDING_KEY: N_(
+        "The address has no building key, so it cannot be linked to a building and was skipped."
+    ),
+    ProblemKind.UNKNOWN_BUILDING_KEY: N_(
+        "The address refers to building key {key}, which no building file of this import "
+        "contains; the address was skipped."
+    ),
+    ProblemKind.WRONG_COLUMN_COUNT: N_(
+        "The row has {count} columns instead of {expected}, so it was skipped."
+    ),
+    ProblemKind.DUPLICATE_ROW: N_("The row repeats the row before it exactly, so it was skipped."),
+    ProblemKind.NON_CONSECUTIVE_ROWS: N_(
+        "Building {identifier} already appeared on earlier rows, and other rows stand between "
+        "them and this one, so this row was skipped."
+    ),
+    ProblemKind.ENCODING_CHANGED: N_(
+        "The row is not valid UTF-8 although earlier rows are, so it and the rows after it "
+        "were read as {encoding}."
+    ),
+    ProblemKind.INVALID_ENCODING: N_(
+        "The row contains bytes that are not valid {encoding}, so they were replaced with "
+        "the replacement character U+FFFD."
+    ),
 }
 
 
@@ -166,6 +203,15 @@ class RejectionReason(enum.StrEnum):
     NO_IDENTIFIER_COLUMN = "no_identifier_column"
     UNREADABLE = "unreadable"
     UNSUPPORTED_FORMAT = "unsupported_format"
+    NOT_JSON = "not_json"
+    NOT_FEATURE_COLLECTION = "not_feature_collection"
+    NO_FEATURES = "no_features"
+    NOT_RYHTI_DATA = "not_ryhti_data"
+    UNSUPPORTED_CRS = "unsupported_crs"
+    NO_BUILDING_FILE = "no_building_file"
+    BINARY_FILE = "binary_file"
+    NO_ARCHIVE_MEMBER = "no_archive_member"
+    ENCRYPTED_ARCHIVE = "encrypted_archive"
 
 
 REJECTION_MESSAGES: dict[RejectionReason, str] = {
@@ -192,6 +238,31 @@ REJECTION_MESSAGES: dict[RejectionReason, str] = {
     RejectionReason.UNREADABLE: N_("The file {file} could not be read: {detail}"),
     RejectionReason.UNSUPPORTED_FORMAT: N_(
         "The file {file} is not in a supported format. Supported formats: {formats}."
+    ),
+    RejectionReason.NOT_JSON: N_("The file {file} is not JSON text, so it cannot be GeoJSON."),
+    RejectionReason.NOT_FEATURE_COLLECTION: N_(
+        "The file {file} is JSON but not a GeoJSON FeatureCollection."
+    ),
+    RejectionReason.NO_FEATURES: N_("The GeoJSON file {file} contains no features."),
+    RejectionReason.NOT_RYHTI_DATA: N_(
+        "The GeoJSON file {file} is not Ryhti open building data: its features have neither "
+        "the property permanent_building_identifier (buildings) nor address_key (addresses)."
+    ),
+    RejectionReason.UNSUPPORTED_CRS: N_(
+        "The file {file} gives coordinates in {crs}, which tilaapp cannot convert. Download "
+        "the data in WGS 84 (CRS84) or ETRS-TM35FIN (EPSG:3067)."
+    ),
+    RejectionReason.NO_BUILDING_FILE: N_(
+        "The file {file} contains Ryhti addresses, but no file of Ryhti buildings was given "
+        "with it. Import the open_building file together with its open_address files."
+    ),
+    RejectionReason.BINARY_FILE: N_(
+        "The file {file} is not a text file: it contains the control character {character} "
+        "at byte {offset}. Check that you chose the right file."
+    ),
+    RejectionReason.NO_ARCHIVE_MEMBER: N_("The archive {file} contains no file to read."),
+    RejectionReason.ENCRYPTED_ARCHIVE: N_(
+        "The archive {file} is password-protected. Extract the file from it and try again."
     ),
 }
 

@@ -309,7 +309,8 @@ class ChangeRecord(Base):
     changed_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime, index=True)
     os_user: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(20))
-    """A register source, ``local``, ``spreadsheet``, ``package`` or ``portfolio``."""
+    """A register source, ``local``, ``undo``, ``redo``, ``spreadsheet``, ``package`` or
+    ``portfolio``."""
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     package_id: Mapped[str | None] = mapped_column(String(100))
 

@@ -1,0 +1,842 @@
+"""Tests of the DVV open address file reader, its counts and the .OPT test-file writer."""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import zipfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from devtools.opt_file import (
+    COLUMN_COUNT,
+    OptRow,
+    Row,
+    opt_bytes,
+    prt_with_wrong_check,
+    synthetic_rows,
+    valid_prt,
+    write_opt,
+    write_opt_7z,
+    write_opt_zip,
+)
+from tilaapp.domain.fields import Source
+from tilaapp.sources import dvv_open
+from tilaapp.sources.dvv_open import (
+    COLUMNS,
+    DvvOpenReader,
+    count_open_file,
+    sniff_dvv_open,
+)
+from tilaapp.sources.records import (
+    BuildingRecord,
+    FileRejected,
+    ProblemKind,
+    RejectionReason,
+    RowProblem,
+    Severity,
+)
+from tilaapp.sources.textfile import ISO_8859_1, UTF_8
+
+PRT_1 = valid_prt(1)
+PRT_2 = valid_prt(2)
+PRT_3 = valid_prt(3)
+FILE_NAME = "Suomi_osoitteet_2024-03-15.OPT"
+
+
+def row(prt: str = PRT_1, **fields: str) -> tuple[str, ...]:
+    return replace(OptRow(prt=prt), **fields).cells()
+
+
+def read(
+    path: Path, municipalities: set[str] | None = None, encoding: str | None = None
+) -> tuple[list[BuildingRecord], DvvOpenReader]:
+    codes = None if municipalities is None else frozenset(municipalities)
+    reader = DvvOpenReader(path, municipalities=codes, encoding=encoding)
+    return list(reader.read()), reader
+
+
+def write(tmp_path: Path, rows: Iterable[Row], **options: object) -> Path:
+    return write_opt(tmp_path / FILE_NAME, rows, **options)  # type: ignore[arg-type]
+
+
+def kinds(problems: list[RowProblem]) -> list[ProblemKind]:
+    return [problem.kind for problem in problems]
+
+
+def rejection(path: Path) -> RejectionReason:
+    with pytest.raises(FileRejected) as caught:
+        DvvOpenReader(path).check()
+    return caught.value.reason
+
+
+def three_buildings() -> list[Row]:
+    return [
+        row(PRT_1),
+        row(PRT_2, street_name_fi="Koivukuja", postal_code="00200"),
+        row(PRT_2, address_number="2", street_name_fi="Rantatie", house_number="3 b"),
+        row(PRT_3, municipality="049", region="01", use_class="2"),
+    ]
+
+
+# --- records ----------------------------------------------------------------------------
+
+
+def test_read_building_values(tmp_path: Path) -> None:
+    records, _ = read(write(tmp_path, three_buildings()))
+    first = records[0]
+    assert first.source is Source.DVV_OPEN
+    assert first.row == 1
+    assert first.permanent_building_identifier == PRT_1
+    assert first.values == {
+        "municipality_number": "091",
+        "open_use_class": "1",
+        "coordinate_north": Decimal(6672000),
+        "coordinate_east": Decimal(385000),
+        "property_identifier": "09100100010001",
+        "postal_code": "00100",
+    }
+
+
+def test_read_groups_addresses(tmp_path: Path) -> None:
+    records, _ = read(write(tmp_path, three_buildings()))
+    assert [record.permanent_building_identifier for record in records] == [PRT_1, PRT_2, PRT_3]
+    addresses = records[1].addresses
+    assert [address.address_number for address in addresses] == [1, 2]
+    assert addresses[1].street_name_fi == "Rantatie"
+    assert addresses[1].house_number == "3 b"
+    assert addresses[1].street_name_sv is None
+    assert addresses[1].post_office_fi is None
+    assert records[1].values["postal_code"] == "00200"
+
+
+def test_read_postal_code_of_address_one(tmp_path: Path) -> None:
+    rows = [
+        row(PRT_1, address_number="2", postal_code="00200"),
+        row(PRT_1, address_number="1", postal_code="00100"),
+    ]
+    records, _ = read(write(tmp_path, rows))
+    assert records[0].values["postal_code"] == "00100"
+
+
+def test_read_counts_and_date(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, three_buildings()))
+    assert len(records) == 3
+    assert reader.rows_read == {"rows": 4}
+    assert reader.extraction_date == datetime.date(2024, 3, 15)
+    assert reader.filtered_out == 0
+    assert reader.skipped_sheets == []
+    assert reader.problems == []
+
+
+def test_read_twice_same_result(tmp_path: Path) -> None:
+    path = write(tmp_path, [*three_buildings(), row(PRT_1)])
+    reader = DvvOpenReader(path)
+    first = list(reader.read())
+    first_problems = list(reader.problems)
+    assert list(reader.read()) == first
+    assert reader.problems == first_problems
+
+
+def test_check_sets_date_and_encoding(tmp_path: Path) -> None:
+    reader = DvvOpenReader(write(tmp_path, [row(extraction_date="1.2.2025")]))
+    reader.check()
+    assert reader.extraction_date == datetime.date(2025, 2, 1)
+    assert reader.encoding == ISO_8859_1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20240315", datetime.date(2024, 3, 15)),
+        ("2024-03-15", datetime.date(2024, 3, 15)),
+        ("15.3.2024", datetime.date(2024, 3, 15)),
+        ("05.03.2024", datetime.date(2024, 3, 5)),
+    ],
+)
+def test_read_date_formats(tmp_path: Path, text: str, expected: datetime.date) -> None:
+    _, reader = read(write(tmp_path, [row(extraction_date=text)]))
+    assert reader.extraction_date == expected
+
+
+def test_read_newest_date(tmp_path: Path) -> None:
+    rows = [row(PRT_1, extraction_date="20240101"), row(PRT_2, extraction_date="20240315")]
+    _, reader = read(write(tmp_path, rows))
+    assert reader.extraction_date == datetime.date(2024, 3, 15)
+
+
+def test_read_invalid_date_reported_once(tmp_path: Path) -> None:
+    rows = [row(PRT_1, extraction_date="maaliskuu"), row(PRT_2, extraction_date="maaliskuu")]
+    records, reader = read(write(tmp_path, rows))
+    assert len(records) == 2
+    assert kinds(reader.problems) == [ProblemKind.INVALID_DATE]
+    assert reader.problems[0].column == "Tietojen poimintapäivä"
+    assert reader.extraction_date is None
+
+
+# --- text, encodings and line ends --------------------------------------------------------
+
+
+def street_names(records: list[BuildingRecord]) -> list[str | None]:
+    return [address.street_name_fi for record in records for address in record.addresses]
+
+
+FINNISH_ROWS = [
+    row(PRT_1, street_name_fi="Mäkitie", street_name_sv="Backvägen"),
+    row(PRT_2, street_name_fi="Öljytie", street_name_sv="Åkervägen"),
+]
+
+
+def test_read_latin1(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, FINNISH_ROWS))
+    assert street_names(records) == ["Mäkitie", "Öljytie"]
+    assert records[1].addresses[0].street_name_sv == "Åkervägen"
+    assert reader.encoding == ISO_8859_1
+
+
+def test_read_utf8_without_bom(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, FINNISH_ROWS, encoding="utf-8"))
+    assert street_names(records) == ["Mäkitie", "Öljytie"]
+    assert records[1].addresses[0].street_name_sv == "Åkervägen"
+    assert reader.encoding == UTF_8
+
+
+def test_read_utf8_with_bom(tmp_path: Path) -> None:
+    path = write(tmp_path, FINNISH_ROWS, encoding="utf-8", bom=codecs.BOM_UTF8)
+    records, reader = read(path)
+    assert records[0].permanent_building_identifier == PRT_1
+    assert street_names(records) == ["Mäkitie", "Öljytie"]
+    assert reader.encoding == UTF_8
+
+
+@pytest.mark.parametrize("municipalities", [None, {"091"}])
+def test_read_utf16_with_bom(tmp_path: Path, municipalities: set[str] | None) -> None:
+    path = write(tmp_path, FINNISH_ROWS, encoding="utf-16-le", bom=codecs.BOM_UTF16_LE)
+    records, reader = read(path, municipalities)
+    assert street_names(records) == ["Mäkitie", "Öljytie"]
+    assert reader.encoding == "utf-16-le"
+
+
+def test_read_given_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path, FINNISH_ROWS, encoding="cp1252")
+    records, reader = read(path, encoding="cp1252")
+    assert street_names(records) == ["Mäkitie", "Öljytie"]
+    assert reader.encoding == "cp1252"
+
+
+def test_reader_unknown_encoding(tmp_path: Path) -> None:
+    with pytest.raises(LookupError):
+        DvvOpenReader(tmp_path / FILE_NAME, encoding="no-such-codec")
+
+
+def test_read_switches_to_latin1_after_utf8(tmp_path: Path) -> None:
+    head = [row(valid_prt(number), street_name_fi="Mäkitie") for number in range(1, 1000)]
+    tail = [row(valid_prt(2000), street_name_fi="Öljytie"), row(valid_prt(2001))]
+    path = tmp_path / FILE_NAME
+    path.write_bytes(opt_bytes(head, encoding="utf-8") + opt_bytes(tail, encoding=ISO_8859_1))
+    records, reader = read(path)
+    assert len(records) == 1001
+    assert street_names(records)[-2:] == ["Öljytie", "Mäkitie"]
+    assert kinds(reader.problems) == [ProblemKind.ENCODING_CHANGED]
+    assert reader.problems[0].row == 1000
+    assert reader.encoding == ISO_8859_1
+
+
+def test_read_switches_quietly_after_ascii(tmp_path: Path) -> None:
+    head = [row(valid_prt(number), street_name_fi="Kuja") for number in range(1, 1000)]
+    tail = [row(valid_prt(2000), street_name_fi="Öljytie")]
+    path = tmp_path / FILE_NAME
+    path.write_bytes(opt_bytes(head) + opt_bytes(tail))
+    records, reader = read(path)
+    assert street_names(records)[-1] == "Öljytie"
+    assert reader.problems == []
+    assert reader.encoding == ISO_8859_1
+
+
+def test_read_crlf(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, three_buildings(), newline="\r\n"))
+    assert len(records) == 3
+    assert reader.problems == []
+    assert records[0].values["property_identifier"] == "09100100010001"
+    assert reader.extraction_date == datetime.date(2024, 3, 15)
+
+
+def test_read_last_line_without_newline(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, three_buildings(), final_newline=False))
+    assert len(records) == 3
+    assert reader.problems == []
+
+
+def test_read_line_cut_mid_row(tmp_path: Path) -> None:
+    cut = ";".join(row(PRT_3))[:40]
+    records, reader = read(write(tmp_path, [row(PRT_1), cut], final_newline=False))
+    assert [record.permanent_building_identifier for record in records] == [PRT_1]
+    assert kinds(reader.problems) == [ProblemKind.WRONG_COLUMN_COUNT]
+    problem = reader.problems[0]
+    assert problem.row == 2
+    assert problem.severity is Severity.ERROR
+    assert problem.params == {"count": "8", "expected": "16"}
+    assert problem.value == cut
+
+
+def test_read_too_many_columns(tmp_path: Path) -> None:
+    extra = ";".join(row(PRT_2)) + ";extra"
+    records, reader = read(write(tmp_path, [row(PRT_1), extra, row(PRT_3)]))
+    assert [record.permanent_building_identifier for record in records] == [PRT_1, PRT_3]
+    assert kinds(reader.problems) == [ProblemKind.WRONG_COLUMN_COUNT]
+    assert reader.problems[0].params["count"] == "17"
+
+
+def test_read_trailing_separator_accepted(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [";".join(row(PRT_1)) + ";"]))
+    assert len(records) == 1
+    assert reader.problems == []
+    assert reader.extraction_date == datetime.date(2024, 3, 15)
+
+
+def test_read_stray_quotes(tmp_path: Path) -> None:
+    rows = [
+        row(PRT_1, street_name_fi='Mäki"tie'),
+        row(PRT_2, street_name_fi='"Rantatie', house_number='5"'),
+    ]
+    records, reader = read(write(tmp_path, rows))
+    assert street_names(records) == ['Mäki"tie', '"Rantatie']
+    assert records[1].addresses[0].house_number == '5"'
+    assert reader.problems == []
+
+
+def test_read_blank_lines_skipped(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(PRT_1), "", "   ", row(PRT_2)]))
+    assert len(records) == 2
+    assert reader.rows_read == {"rows": 2}
+    assert reader.problems == []
+
+
+# --- file-level checks -------------------------------------------------------------------
+
+
+def test_check_not_found(tmp_path: Path) -> None:
+    assert rejection(tmp_path / "missing.OPT") is RejectionReason.NOT_FOUND
+
+
+def test_check_empty(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_bytes(b"")
+    assert rejection(path) is RejectionReason.EMPTY
+
+
+def test_check_png_rejected(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    assert rejection(path) is RejectionReason.BINARY_FILE
+
+
+def test_check_random_bytes_rejected(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_bytes(bytes((index * 7919) % 256 for index in range(5000)))
+    assert rejection(path) is RejectionReason.BINARY_FILE
+
+
+def test_read_rejects_before_records(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_bytes(b"\x00\x01\x02")
+    with pytest.raises(FileRejected):
+        next(DvvOpenReader(path).read())
+
+
+# --- row problems ---------------------------------------------------------------------------
+
+
+def test_read_duplicate_row(tmp_path: Path) -> None:
+    rows = [row(PRT_1), row(PRT_1), row(PRT_1, address_number="2"), row(PRT_2)]
+    records, reader = read(write(tmp_path, rows))
+    assert [len(record.addresses) for record in records] == [2, 1]
+    assert kinds(reader.problems) == [ProblemKind.DUPLICATE_ROW]
+    assert reader.problems[0].severity is Severity.WARNING
+    assert reader.problems[0].row == 2
+
+
+def test_read_unknown_municipality(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(municipality="999")]))
+    assert records[0].values["municipality_number"] == "999"
+    assert kinds(reader.problems) == [ProblemKind.UNKNOWN_MUNICIPALITY]
+    problem = reader.problems[0]
+    assert problem.severity is Severity.WARNING
+    assert problem.column == "Sijaintikunta"
+    assert problem.value == "999"
+
+
+def test_read_merged_municipality(tmp_path: Path) -> None:
+    # Honkajoki (099) joined Kankaanpää (214) on 1 January 2021.
+    records, reader = read(write(tmp_path, [row(municipality="099")]))
+    assert records[0].values["municipality_number"] == "099"
+    assert kinds(reader.problems) == [ProblemKind.MERGED_MUNICIPALITY]
+    assert reader.problems[0].params["new_code"] == "214"
+
+
+def test_read_unknown_municipality_each_building(tmp_path: Path) -> None:
+    rows = [row(PRT_1, municipality="999"), row(PRT_2, municipality="999")]
+    _, reader = read(write(tmp_path, rows))
+    assert [problem.row for problem in reader.problems] == [1, 2]
+
+
+def test_read_use_class_zero_is_empty(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(use_class="0")]))
+    assert records[0].values["open_use_class"] is None
+    assert reader.problems == []
+
+
+def test_read_unknown_use_class(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(use_class="7")]))
+    assert records[0].values["open_use_class"] == "7"
+    assert kinds(reader.problems) == [ProblemKind.UNKNOWN_CODE]
+    assert reader.problems[0].column == "Käyttötarkoitus"
+
+
+@pytest.mark.parametrize(
+    ("north", "east"),
+    [("6500000", "385000"), ("7900000", "385000"), ("6672000", "40000"), ("6672000", "800000")],
+)
+def test_read_coordinates_outside_finland(tmp_path: Path, north: str, east: str) -> None:
+    records, reader = read(write(tmp_path, [row(north=north, east=east)]))
+    assert len(records) == 1
+    assert records[0].values["coordinate_north"] is None
+    assert records[0].values["coordinate_east"] is None
+    assert kinds(reader.problems) == [ProblemKind.COORDINATES_OUTSIDE_FINLAND]
+    assert reader.problems[0].params == {"x": east, "y": north}
+    assert reader.problems[0].severity is Severity.ERROR
+
+
+def test_read_coordinates_at_bounds(tmp_path: Path) -> None:
+    rows = [
+        row(PRT_1, north="6600000", east="50000"),
+        row(PRT_2, north="7800000", east="760000"),
+    ]
+    records, reader = read(write(tmp_path, rows))
+    assert records[1].values["coordinate_north"] == Decimal(7800000)
+    assert reader.problems == []
+
+
+def test_read_invalid_coordinate(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(north="66720OO")]))
+    assert records[0].values["coordinate_north"] is None
+    assert records[0].values["coordinate_east"] is None
+    assert kinds(reader.problems) == [ProblemKind.INVALID_NUMBER]
+    assert reader.problems[0].column == "Pohjoiskoordinaatti"
+
+
+def test_read_decimal_coordinates(tmp_path: Path) -> None:
+    records, _ = read(write(tmp_path, [row(north="6672000,5", east="385000.25")]))
+    assert records[0].values["coordinate_north"] == Decimal("6672000.5")
+    assert records[0].values["coordinate_east"] == Decimal("385000.25")
+
+
+def test_read_malformed_identifier(tmp_path: Path) -> None:
+    rows = [row("12345"), row("12345", address_number="2"), row(PRT_2)]
+    records, reader = read(write(tmp_path, rows))
+    assert [record.permanent_building_identifier for record in records] == [PRT_2]
+    assert kinds(reader.problems) == [ProblemKind.MALFORMED_IDENTIFIER] * 2
+    problem = reader.problems[0]
+    assert problem.severity is Severity.ERROR
+    assert problem.column == "Rakennustunnus"
+    assert problem.value == "12345"
+
+
+def test_read_empty_identifier(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(""), row(PRT_2)]))
+    assert len(records) == 1
+    assert kinds(reader.problems) == [ProblemKind.NO_IDENTIFIER]
+
+
+def test_read_failed_check_character(tmp_path: Path) -> None:
+    wrong = prt_with_wrong_check(5)
+    rows = [row(wrong), row(wrong, address_number="2")]
+    records, reader = read(write(tmp_path, rows))
+    assert records[0].permanent_building_identifier == wrong
+    assert len(records[0].addresses) == 2
+    assert kinds(reader.problems) == [ProblemKind.CHECK_CHARACTER_FAILED]
+    assert reader.problems[0].severity is Severity.WARNING
+    assert reader.problems[0].params == {"expected": valid_prt(5)[9]}
+
+
+def test_read_lower_case_check_character(tmp_path: Path) -> None:
+    identifier = valid_prt(8)
+    assert identifier[9].isalpha()
+    records, reader = read(write(tmp_path, [row(identifier.lower())]))
+    assert records[0].permanent_building_identifier == identifier
+    assert reader.problems == []
+
+
+def test_read_non_consecutive_rows(tmp_path: Path) -> None:
+    rows = [row(PRT_1), row(PRT_2), row(PRT_1, address_number="2"), row(PRT_3)]
+    records, reader = read(write(tmp_path, rows))
+    assert [record.permanent_building_identifier for record in records] == [PRT_1, PRT_2, PRT_3]
+    assert len(records[0].addresses) == 1
+    assert kinds(reader.problems) == [ProblemKind.NON_CONSECUTIVE_ROWS]
+    assert reader.problems[0].row == 3
+    assert reader.problems[0].params == {"identifier": PRT_1}
+
+
+def test_read_bad_row_keeps_building_together(tmp_path: Path) -> None:
+    cut = ";".join(row(PRT_1, address_number="2"))[:30]
+    rows = [row(PRT_1), cut, row(PRT_1, address_number="3")]
+    records, reader = read(write(tmp_path, rows))
+    assert [address.address_number for address in records[0].addresses] == [1, 3]
+    assert kinds(reader.problems) == [ProblemKind.WRONG_COLUMN_COUNT]
+
+
+def test_read_invalid_property_identifier(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(property_identifier="91-1-x")]))
+    assert records[0].values["property_identifier"] is None
+    assert kinds(reader.problems) == [ProblemKind.INVALID_VALUE]
+    assert reader.problems[0].column == "Sijaintikiinteistö"
+
+
+def test_read_hyphenated_property_identifier(tmp_path: Path) -> None:
+    records, _ = read(write(tmp_path, [row(property_identifier="91-1-1-1")]))
+    assert records[0].values["property_identifier"] == "09100100010001"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("00000", None), ("", None), (" 00100 ", "00100")])
+def test_read_postal_code_forms(tmp_path: Path, text: str, expected: str | None) -> None:
+    records, reader = read(write(tmp_path, [row(postal_code=text)]))
+    assert records[0].addresses[0].postal_code == expected
+    assert reader.problems == []
+
+
+def test_read_invalid_postal_code(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(postal_code="0010")]))
+    assert records[0].addresses[0].postal_code is None
+    assert kinds(reader.problems) == [ProblemKind.INVALID_VALUE]
+    assert reader.problems[0].column == "Postinumero"
+
+
+def test_read_invalid_address_number(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(address_number="a")]))
+    assert records[0].addresses[0].address_number is None
+    assert kinds(reader.problems) == [ProblemKind.INVALID_NUMBER]
+
+
+def test_problem_fields(tmp_path: Path) -> None:
+    _, reader = read(write(tmp_path, [row(PRT_1), row(PRT_2, municipality="999")]))
+    problem = reader.problems[0]
+    assert problem.file == FILE_NAME
+    assert problem.sheet is None
+    assert problem.row == 2
+    assert problem.message() == (
+        "Municipality code 999 is not in the list of municipalities; it was stored as it came."
+    )
+
+
+def test_problem_messages_format(tmp_path: Path) -> None:
+    rows = [
+        row(PRT_1),
+        row(PRT_1),
+        ";".join(row(PRT_2))[:20],
+        row(PRT_3, north="1"),
+        row(PRT_2),
+    ]
+    _, reader = read(write(tmp_path, rows))
+    messages = [problem.message() for problem in reader.problems]
+    assert len(messages) == 3
+    assert all(messages)
+
+
+# --- archives -------------------------------------------------------------------------------
+
+
+def test_read_zip(tmp_path: Path) -> None:
+    path = write_opt_zip(
+        tmp_path / "Suomi_osoitteet.zip", three_buildings(), extra_members={"LUEMINUT.txt": b"x"}
+    )
+    records, reader = read(path)
+    assert len(records) == 3
+    assert reader.member == FILE_NAME
+    assert reader.skipped_members == ["LUEMINUT.txt"]
+
+
+def test_read_7z(tmp_path: Path) -> None:
+    pytest.importorskip("py7zr")
+    path = write_opt_7z(tmp_path / "Suomi_osoitteet.7z", three_buildings())
+    records, reader = read(path, {"049"})
+    assert [record.permanent_building_identifier for record in records] == [PRT_3]
+    assert reader.member == FILE_NAME
+
+
+def test_read_zip_damaged_member(tmp_path: Path) -> None:
+    rows = list(synthetic_rows(60_000, seed=3))
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr(FILE_NAME, opt_bytes(rows))
+    data = bytearray(path.read_bytes())
+    position = data.find(b"PK\x01\x02") - 100
+    data[position] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileRejected) as caught:
+        read(path)
+    assert caught.value.reason is RejectionReason.UNREADABLE
+
+
+# --- sniffing -------------------------------------------------------------------------------
+
+
+def test_sniff_opt(tmp_path: Path) -> None:
+    assert sniff_dvv_open(write(tmp_path, three_buildings()))
+
+
+def test_sniff_empty_identifier(tmp_path: Path) -> None:
+    assert sniff_dvv_open(write(tmp_path, [row("")]))
+
+
+def test_sniff_utf8_bom(tmp_path: Path) -> None:
+    assert sniff_dvv_open(write(tmp_path, [row()], encoding="utf-8", bom=codecs.BOM_UTF8))
+
+
+def test_sniff_zip(tmp_path: Path) -> None:
+    assert sniff_dvv_open(write_opt_zip(tmp_path / "a.zip", three_buildings()))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"name;value\nx;1\n",
+        b"\x89PNG\r\n\x1a\n\x00",
+        ("1000000010;91;" + ";" * 14 + "\n").encode(),
+        ("1000000010;091;" + ";" * 12 + "\n").encode(),
+    ],
+)
+def test_sniff_other_files(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "other.OPT"
+    path.write_bytes(content)
+    assert not sniff_dvv_open(path)
+
+
+def test_sniff_workbook_zip(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<?xml version='1.0'?><Types/>")
+        archive.writestr("xl/workbook.xml", "<?xml version='1.0'?><workbook/>" * 10)
+    assert not sniff_dvv_open(path)
+
+
+# --- municipality filter ----------------------------------------------------------------------
+
+
+def test_filter_keeps_municipality(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, three_buildings()), {"49"})
+    assert [record.permanent_building_identifier for record in records] == [PRT_3]
+    assert records[0].row == 4
+    assert reader.rows_read == {"rows": 1}
+    assert reader.filtered_out == 3
+
+
+def test_filter_ignores_code_in_other_column(tmp_path: Path) -> None:
+    rows = [row(PRT_1, municipality="049", voting_district="091"), row(PRT_2)]
+    records, _ = read(write(tmp_path, rows), {"091"})
+    assert [record.permanent_building_identifier for record in records] == [PRT_2]
+
+
+def test_filter_several_codes(tmp_path: Path) -> None:
+    rows = [row(PRT_1, municipality="049"), row(PRT_2, municipality="092"), row(PRT_3)]
+    records, _ = read(write(tmp_path, rows), {"091", "049"})
+    assert [record.permanent_building_identifier for record in records] == [PRT_1, PRT_3]
+
+
+def test_filter_line_numbers(tmp_path: Path) -> None:
+    rows = [row(valid_prt(number), municipality="049") for number in range(10, 20)]
+    rows.append(row(PRT_1, municipality="091", use_class="7"))
+    records, reader = read(write(tmp_path, rows), {"091"})
+    assert records[0].row == 11
+    assert reader.problems[0].row == 11
+
+
+def test_filter_problems_only_of_municipality(tmp_path: Path) -> None:
+    rows = [row("bad", municipality="049"), row(PRT_2, municipality="999"), row(PRT_3)]
+    _, reader = read(write(tmp_path, rows), {"091"})
+    assert reader.problems == []
+
+
+def test_filter_non_consecutive_rows(tmp_path: Path) -> None:
+    rows = [row(PRT_1), row(PRT_2, municipality="049"), row(PRT_1, address_number="2")]
+    records, reader = read(write(tmp_path, rows), {"091"})
+    assert len(records) == 1
+    assert kinds(reader.problems) == [ProblemKind.NON_CONSECUTIVE_ROWS]
+
+
+def test_filter_blank_line_inside_building(tmp_path: Path) -> None:
+    rows = [row(PRT_1), "", row(PRT_1, address_number="2")]
+    records, reader = read(write(tmp_path, rows), {"091"})
+    assert len(records[0].addresses) == 2
+    assert reader.problems == []
+
+
+def test_filter_duplicate_row(tmp_path: Path) -> None:
+    rows = [row(PRT_1), row(PRT_1), row(PRT_2, municipality="049"), row(PRT_3)]
+    _, reader = read(write(tmp_path, rows), {"091"})
+    assert kinds(reader.problems) == [ProblemKind.DUPLICATE_ROW]
+
+
+def test_filter_invalid_code(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        DvvOpenReader(tmp_path / FILE_NAME, municipalities=frozenset({"12a"}))
+
+
+def damaged_synthetic_rows() -> list[Row]:
+    """Return synthetic rows with problems of every kind spread among them."""
+    rows: list[Row] = list(synthetic_rows(3000, seed=7))
+    for index in range(0, 3000, 97):
+        cells = list(rows[index])
+        rows[index] = ";".join(cells)[: 20 + index % 50]
+    for index in range(5, 3000, 211):
+        rows.insert(index, rows[index - 1])
+    for index in range(11, 3000, 307):
+        rows.insert(index, "")
+    for index in range(13, 3000, 401):
+        rows.insert(index, rows[index - 5])
+    return rows
+
+
+def test_filter_matches_full_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = damaged_synthetic_rows()
+    path = write(tmp_path, rows)
+    full, full_reader = read(path)
+    common = Counter(cells[1] for cells in rows if isinstance(cells, tuple))
+    codes = {code for code, _count in common.most_common(12)}
+    lines = path.read_bytes().decode(ISO_8859_1).split("\n")
+    chosen_rows = {
+        number
+        for number, line in enumerate(lines, start=1)
+        if line.count(";") >= 2 and line.split(";")[1] in codes
+    }
+    expected = [record for record in full if record.municipality_number in codes]
+    expected_problems = [problem for problem in full_reader.problems if problem.row in chosen_rows]
+
+    # Small blocks put building runs and gaps across block ends.
+    monkeypatch.setattr(dvv_open, "BLOCK_SIZE", 700)
+    filtered, filtered_reader = read(path, codes)
+    assert filtered == expected
+    assert filtered_reader.problems == expected_problems
+    assert len(expected_problems) > 10
+    assert len(set(kinds(expected_problems))) >= 3
+
+
+def test_block_size_does_not_change_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, damaged_synthetic_rows())
+    records, reader = read(path)
+    monkeypatch.setattr(dvv_open, "BLOCK_SIZE", 333)
+    small_records, small_reader = read(path)
+    assert small_records == records
+    assert small_reader.problems == reader.problems
+
+
+def test_filter_count_of_other_lines(tmp_path: Path) -> None:
+    rows = list(synthetic_rows(500, seed=2))
+    path = write(tmp_path, rows)
+    _, reader = read(path, {"091"})
+    kept = sum(1 for cells in rows if cells[1] == "091")
+    assert reader.rows_read == {"rows": kept}
+    assert reader.filtered_out == len(rows) - kept
+
+
+# --- counts -------------------------------------------------------------------------------------
+
+
+def test_count_small_file(tmp_path: Path) -> None:
+    counts = count_open_file(write(tmp_path, three_buildings()))
+    assert counts.rows == 4
+    assert counts.buildings == {("091", "1"): 2, ("049", "2"): 1}
+    assert counts.addresses == {("091", "1"): 3, ("049", "2"): 1}
+    assert counts.extraction_date == datetime.date(2024, 3, 15)
+    assert counts.problems == 0
+
+
+def test_count_damaged_rows(tmp_path: Path) -> None:
+    rows = [row(PRT_1), "", ";".join(row(PRT_2))[:30], row(PRT_3, extraction_date="20240401")]
+    counts = count_open_file(write(tmp_path, rows, newline="\r\n"))
+    assert counts.rows == 3
+    assert counts.problems == 1
+    assert sum(counts.buildings.values()) == 2
+    assert counts.extraction_date == datetime.date(2024, 4, 1)
+
+
+def test_count_short_row_among_good_rows(tmp_path: Path) -> None:
+    rows = [row(PRT_1), "1000000036;091;01", row(PRT_2), row(PRT_3)]
+    counts = count_open_file(write(tmp_path, rows))
+    assert counts.rows == 4
+    assert counts.problems == 1
+    assert sum(counts.addresses.values()) == 3
+
+
+def test_count_crlf_trailing_separators(tmp_path: Path) -> None:
+    rows = [";".join(cells) + ";" for cells in synthetic_rows(2000, seed=8)]
+    path = write(tmp_path, rows, newline="\r\n")
+    records, reader = read(path)
+    counts = count_open_file(path)
+    assert counts.rows == 2000
+    assert counts.problems == 0
+    assert sum(counts.buildings.values()) == len(records)
+    assert counts.extraction_date == reader.extraction_date
+
+
+def test_count_matches_reader(tmp_path: Path) -> None:
+    rows = list(synthetic_rows(5000, seed=5))
+    path = write(tmp_path, rows)
+    records, reader = read(path)
+    counts = count_open_file(path, workers=1)
+    assert counts.rows == reader.rows_read["rows"]
+    assert sum(counts.buildings.values()) == len(records)
+    assert sum(counts.addresses.values()) == sum(len(record.addresses) for record in records)
+
+
+def test_count_in_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = list(synthetic_rows(20_000, seed=6))
+    path = write(tmp_path, rows, bom=codecs.BOM_UTF8, encoding="utf-8")
+    single = count_open_file(path, workers=1)
+    monkeypatch.setattr(dvv_open, "MIN_PARALLEL_BYTES", 0)
+    parallel = count_open_file(path, workers=3)
+    assert parallel == single
+    assert parallel.rows == 20_000
+
+
+def test_count_zip(tmp_path: Path) -> None:
+    counts = count_open_file(write_opt_zip(tmp_path / "a.zip", three_buildings()))
+    assert counts.rows == 4
+
+
+def test_count_rejects_binary(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAME
+    path.write_bytes(b"\x00" * 10)
+    with pytest.raises(FileRejected):
+        count_open_file(path)
+
+
+# --- test-file writer -----------------------------------------------------------------------------
+
+
+def test_synthetic_rows_repeatable() -> None:
+    assert list(synthetic_rows(50, seed=4)) == list(synthetic_rows(50, seed=4))
+
+
+def test_synthetic_rows_shape() -> None:
+    rows = list(synthetic_rows(300, seed=1))
+    assert len(rows) == 300
+    assert all(len(cells) == COLUMN_COUNT for cells in rows)
+    assert rows[0][6] == "1"
+
+
+def test_write_opt_no_final_newline(tmp_path: Path) -> None:
+    path = write(tmp_path, [row(PRT_1), row(PRT_2)], final_newline=False)
+    assert not path.read_bytes().endswith(b"\n")
+    assert path.read_bytes().count(b"\n") == 1
+
+
+def test_columns_named() -> None:
+    assert len(COLUMNS) == COLUMN_COUNT

@@ -1,0 +1,1063 @@
+"""Reader of DVV's open building and address file (Rakennukset ja osoitteet, ``.OPT``).
+
+DVV publishes the file quarterly under CC BY 4.0, for the whole country
+(``Suomi_osoitteet_YYYY-MM-DD.OPT``) and per region (``NN_osoitteet_…``), inside .zip or
+.7z archives. It is ISO-8859-1 text without a header: 16 columns separated by ``;``, one
+row per building address, numbered 1..n by the address number column. Quoting is not
+documented, so ``"`` is read as an ordinary character.
+
+A building is a run of consecutive rows with the same permanent building identifier.
+Blank lines and rows skipped for a problem that start with the same identifier do not
+end the run; any other row does. Building values come from the run's first row.
+
+Two ways of reading, with the same records and problems:
+
+- With a municipality filter, rows are found in large blocks of bytes by searching for
+  ``;CODE;`` and checking that the hit is the second column. Only those rows are decoded
+  and split. UTF-16 text is re-encoded to UTF-8 bytes first (see ``textfile``).
+- Without one, every row is decoded and split. Only one building's rows are held.
+"""
+
+from __future__ import annotations
+
+import codecs
+import concurrent.futures
+import datetime
+import itertools
+import logging
+import multiprocessing
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from tilaapp.domain.codelists import is_known_code, normalise_code
+from tilaapp.domain.dates import parse_register_date
+from tilaapp.domain.fields import Source
+from tilaapp.domain.identifiers import (
+    PRT_CHECK_ALPHABET,
+    IdentifierStatus,
+    check_permanent_building_identifier,
+    normalise_municipality_code,
+    normalise_permanent_building_identifier,
+    normalise_property_identifier,
+    prt_check_character,
+)
+from tilaapp.domain.municipalities import merger, municipality
+from tilaapp.domain.numbers import parse_decimal, parse_integer
+from tilaapp.sources.records import (
+    AddressRecord,
+    BuildingRecord,
+    FileRejected,
+    ProblemKind,
+    RowProblem,
+    Severity,
+)
+from tilaapp.sources.textfile import (
+    ISO_8859_1,
+    READ_ERRORS,
+    DecodeEvent,
+    LineDecoder,
+    SourceReadError,
+    TextSource,
+    open_text_source,
+    rejection_for,
+)
+
+logger = logging.getLogger(__name__)
+
+DECLARED_ENCODING = ISO_8859_1
+MEMBER_SUFFIXES = (".opt",)
+COLUMN_COUNT = 16
+BLOCK_SIZE = 4 * 1024 * 1024
+"""Bytes read at a time, extended to the next line end."""
+
+# Column names as DVV's description of the file gives them.
+COLUMNS: tuple[str, ...] = (
+    "Rakennustunnus",
+    "Sijaintikunta",
+    "Maakunta",
+    "Käyttötarkoitus",
+    "Pohjoiskoordinaatti",
+    "Itäkoordinaatti",
+    "Osoitenumero",
+    "Kadunnimi suomeksi",
+    "Kadunnimi ruotsiksi",
+    "Katunumero",
+    "Postinumero",
+    "Äänestysalue",
+    "Äänestysalueen nimi suomeksi",
+    "Äänestysalueen nimi ruotsiksi",
+    "Sijaintikiinteistö",
+    "Tietojen poimintapäivä",
+)
+_PRT = 0
+_MUNICIPALITY = 1
+_USE_CLASS = 3
+_NORTH = 4
+_EAST = 5
+_ADDRESS_NUMBER = 6
+_STREET_NAME_FI = 7
+_STREET_NAME_SV = 8
+_HOUSE_NUMBER = 9
+_POSTAL_CODE = 10
+_PROPERTY_IDENTIFIER = 14
+_EXTRACTION_DATE = 15
+
+USE_CLASS_LIST = "dvv_open_use_class"
+# Use class 0 appears in the file and means that the class is not known.
+_UNKNOWN_USE_CLASS = "0"
+
+# ETRS-TM35FIN (EPSG:3067) bounds of Finland in metres. The extreme points of its land
+# area are Bogskär (59.50° N), Nuorgam (70.09° N), Märket (19.13° E) and Ilomantsi
+# (31.59° E). Projected with the TM35FIN parameters (GRS80, central meridian 27° E, scale
+# 0.9996, false easting 500 000 m), they lie at about N 6 614 900, N 7 776 400, E 65 800
+# and E 732 900. The bounds add a margin of at least 14 km to each.
+NORTH_MIN = 6_600_000
+NORTH_MAX = 7_800_000
+EAST_MIN = 50_000
+EAST_MAX = 760_000
+
+# Permanent building identifiers are nine digits starting with 1 and a check character,
+# so the nine digits index a bit set of 10**8 bits (12.5 MB).
+_PRT_BODY_BASE = 100_000_000
+_PRT_BODY_COUNT = 100_000_000
+_CHECK_BYTES = PRT_CHECK_ALPHABET.encode("ascii")
+
+# A line with the wrong number of columns is quoted in its problem up to this length.
+_MAX_PROBLEM_VALUE_LENGTH = 200
+_PRT_LIKE = re.compile(r"[0-9A-Za-z]{10}")
+_THREE_DIGITS = re.compile(r"[0-9]{3}")
+
+
+def sniff_dvv_open(path: Path) -> bool:
+    """Return whether ``path``, or the text member of an archive, is an open address file.
+
+    The first non-blank line must have 16 ``;``-separated columns, a first column that is
+    empty or ten letters and digits, and a three-digit second column.
+    """
+    try:
+        with open_text_source(
+            path, declared_encoding=DECLARED_ENCODING, member_suffixes=MEMBER_SUFFIXES
+        ) as source:
+            line = _first_line(source)
+    except (FileRejected, SourceReadError, OSError):
+        return False
+
+    cells = _split_cells(line)
+    if cells is None:
+        return False
+    identifier, code = cells[_PRT].strip(), cells[_MUNICIPALITY].strip()
+    return (not identifier or bool(_PRT_LIKE.fullmatch(identifier))) and bool(
+        _THREE_DIGITS.fullmatch(code)
+    )
+
+
+def _first_line(source: TextSource) -> str:
+    for raw in source.head.split(b"\n"):
+        if raw.strip():
+            return raw.rstrip(b"\r").decode(source.stream_encoding, "replace")
+    return ""
+
+
+def _split_cells(line: str) -> list[str] | None:
+    """Split a line into its 16 cells, or return None for another number of columns.
+
+    A line that ends with a separator, which gives a 17th empty cell, is accepted.
+    """
+    cells = line.split(";")
+    if len(cells) == COLUMN_COUNT + 1 and not cells[-1].strip():
+        cells.pop()
+    return cells if len(cells) == COLUMN_COUNT else None
+
+
+_Line = tuple[int, bytes, bool]
+"""A line number, the line's bytes without the line feed, and whether the line can continue
+the building of the previous line: no row with another identifier is between them."""
+
+
+class DvvOpenReader:
+    """Reads buildings and their addresses from a DVV open address file.
+
+    ``read`` yields one ``BuildingRecord`` per building and appends row problems to
+    ``problems`` as it goes. ``rows_read["rows"]`` counts the non-blank rows read: every
+    row without a filter, the rows of the chosen municipalities with one.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        municipalities: frozenset[str] | None = None,
+        encoding: str | None = None,
+    ) -> None:
+        """Prepare to read ``path``, keeping only buildings of ``municipalities`` if given.
+
+        ``encoding`` overrides the encoding rule. Raises ValueError for a municipality
+        code that is not one to three digits and LookupError for an unknown encoding.
+        """
+        self._path = path
+        self._municipalities = _normalised_codes(municipalities)
+        self._given_encoding = None if encoding is None else codecs.lookup(encoding).name
+        self._checked = False
+        self.problems: list[RowProblem] = []
+        self.rows_read: dict[str, int] = {}
+        self.filtered_out = 0
+        """Rows left out by the municipality filter: the lines of the file other than the
+        rows read, so blank and damaged lines of other municipalities count too. These are
+        rows, not buildings, because counting buildings would mean splitting every line."""
+        self.skipped_sheets: list[str] = []
+        """Always empty: the file has no sheets."""
+        self.skipped_members: list[str] = []
+        """Other files of the archive, which were not read."""
+        self.member: str | None = None
+        """The archive member read, or None for a plain file."""
+        self.extraction_date: datetime.date | None = None
+        """The newest extraction date of the rows read; ``check`` sets it from the first row."""
+        self.encoding = ""
+        """The encoding that the file is read in, as a Python codec name."""
+        self._scan: _FilteredScan | None = None
+
+    def check(self) -> None:
+        """Run the file-level checks: not found, empty, binary, archive and member.
+
+        Raises ``FileRejected``. Sets ``encoding``, ``member`` and, from the first row,
+        ``extraction_date``.
+        """
+        with self._open() as source:
+            self._describe(source)
+            cells = _split_cells(_first_line(source))
+        if cells is not None:
+            self.extraction_date = _full_date(cells[_EXTRACTION_DATE])
+        self._checked = True
+
+    def read(self) -> Iterator[BuildingRecord]:
+        """Yield the buildings in file order, running ``check`` first if it has not run.
+
+        Raises ``FileRejected`` before the first record for every file-level problem, and
+        during reading for a damaged archive or invalid UTF-16 text.
+        """
+        if not self._checked:
+            self.check()
+        self._reset()
+
+        with self._open() as source:
+            self._describe(source)
+            decoder = source.line_decoder(self._report_decoding)
+            rows = _RowReader(self._path.name, decoder, self.problems)
+            try:
+                yield from rows.buildings(self._lines(source))
+            except READ_ERRORS as error:
+                raise rejection_for(self._path, error) from error
+            finally:
+                self._finish(rows)
+
+        logger.info(
+            "Read %s: %d rows, %d filtered out, %d problems, encoding %s",
+            self._path.name,
+            self.rows_read.get("rows", 0),
+            self.filtered_out,
+            len(self.problems),
+            self.encoding,
+        )
+
+    def _open(self) -> AbstractContextManager[TextSource]:
+        return open_text_source(
+            self._path,
+            declared_encoding=DECLARED_ENCODING,
+            encoding=self._given_encoding,
+            member_suffixes=MEMBER_SUFFIXES,
+        )
+
+    def _describe(self, source: TextSource) -> None:
+        self.encoding = source.encoding.name
+        self.member = source.member
+        self.skipped_members = list(source.skipped_members)
+
+    def _reset(self) -> None:
+        self.problems = []
+        self.rows_read = {"rows": 0}
+        self.filtered_out = 0
+
+    def _lines(self, source: TextSource) -> Iterator[_Line]:
+        if self._municipalities is None:
+            return _all_lines(source)
+        self._scan = _FilteredScan(self._municipalities)
+        return self._scan.lines(source)
+
+    def _finish(self, rows: _RowReader) -> None:
+        self.rows_read = {"rows": rows.row_count}
+        self.extraction_date = rows.newest_date
+        if self._scan is not None:
+            self.filtered_out = self._scan.filtered_out
+
+    def _report_decoding(self, line_number: int, event: DecodeEvent, encoding: str) -> None:
+        self.encoding = encoding
+        if event is DecodeEvent.SWITCHED_AFTER_ASCII:
+            return
+        kind = (
+            ProblemKind.ENCODING_CHANGED
+            if event is DecodeEvent.SWITCHED
+            else ProblemKind.INVALID_ENCODING
+        )
+        self.problems.append(
+            RowProblem(
+                file=self._path.name,
+                kind=kind,
+                severity=Severity.WARNING,
+                row=line_number,
+                params={"encoding": encoding},
+            )
+        )
+
+
+def _normalised_codes(codes: frozenset[str] | None) -> frozenset[str] | None:
+    if codes is None:
+        return None
+    normalised = (normalise_municipality_code(code) for code in codes)
+    return frozenset(code for code in normalised if code is not None)
+
+
+def _blocks(source: TextSource, size: int | None = None) -> Iterator[bytes]:
+    """Yield the stream in blocks of about ``size`` bytes, each ending at a line end.
+
+    ``size`` defaults to ``BLOCK_SIZE``, read at each call.
+    """
+    stream = source.stream
+    size = size or BLOCK_SIZE
+    while True:
+        block = stream.read(size)
+        if not block:
+            return
+        if not block.endswith(b"\n"):
+            block += stream.readline()
+        yield block
+
+
+def _all_lines(source: TextSource) -> Iterator[_Line]:
+    number = 0
+    for block in _blocks(source):
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        # zip and count iterate in C, which is faster than a loop here for millions of lines.
+        yield from zip(itertools.count(number + 1), lines, itertools.repeat(True))
+        number += len(lines)
+
+
+class _FilteredScan:
+    """Finds the rows of some municipalities by searching blocks of bytes for ``;CODE;``.
+
+    Between two rows found with the same identifier, the lines not found decide whether
+    the second row continues the first one's building: it does when every line between
+    them is blank or starts with that identifier.
+
+    NOTE: a row of the building with another municipality code is not found, so the
+    filtered read assumes that all rows of a building have the same municipality code.
+    """
+
+    def __init__(self, codes: frozenset[str]) -> None:
+        self._needles = [b";" + code.encode("ascii") + b";" for code in sorted(codes)]
+        self.line_count = 0
+        self.found_count = 0
+        self._block_index = 0
+        self._previous_key = b""
+        self._previous_line = -1
+        self._previous_end = 0
+        self._previous_block_index = -1
+        self._tail_clean = False
+
+    @property
+    def filtered_out(self) -> int:
+        """Lines not found: the rows of other municipalities and any blank or damaged line."""
+        return self.line_count - self.found_count
+
+    def lines(self, source: TextSource) -> Iterator[_Line]:
+        for block in _blocks(source):
+            self._block_index += 1
+            position, number = 0, self.line_count + 1
+            for start in self._row_starts(block):
+                number += block.count(b"\n", position, start)
+                position = start
+                self.found_count += 1
+                yield self._line(block, start, number)
+            self.line_count = number - 1 + block.count(b"\n", position)
+            if not block.endswith(b"\n"):
+                self.line_count += 1
+            self._close_block(block)
+
+    def _row_starts(self, block: bytes) -> list[int]:
+        """Return the start offsets of the lines whose second column is a wanted code."""
+        starts: list[int] = []
+        for needle in self._needles:
+            position = block.find(needle)
+            while position >= 0:
+                line_start = block.rfind(b"\n", 0, position) + 1
+                # The first separator of the line ends the first column.
+                if block.find(b";", line_start, position + 1) == position:
+                    starts.append(line_start)
+                line_end = block.find(b"\n", position)
+                if line_end < 0:
+                    break
+                position = block.find(needle, line_end + 1)
+        if len(self._needles) > 1:
+            starts.sort()
+        return starts
+
+    def _line(self, block: bytes, start: int, number: int) -> _Line:
+        end = block.find(b"\n", start)
+        if end < 0:
+            end = len(block)
+        raw = block[start:end]
+
+        key = raw[: raw.find(b";") + 1]
+        if number == self._previous_line + 1:
+            continues = True
+        elif key == self._previous_key:
+            continues = self._gap_is_clean(block, start, key)
+        else:
+            continues = False
+        self._previous_key, self._previous_line = key, number
+        self._previous_end, self._previous_block_index = end, self._block_index
+        self._tail_clean = True
+        return number, raw, continues
+
+    def _gap_is_clean(self, block: bytes, start: int, key: bytes) -> bool:
+        if self._previous_block_index == self._block_index:
+            return _only_run_lines(block, self._previous_end + 1, start, key)
+        return self._tail_clean and _only_run_lines(block, 0, start, key)
+
+    def _close_block(self, block: bytes) -> None:
+        """Note whether the lines after the last row found could still continue its building."""
+        if self._previous_line < 0 or not self._tail_clean:
+            return
+        same_block = self._previous_block_index == self._block_index
+        start = self._previous_end + 1 if same_block else 0
+        self._tail_clean = _only_run_lines(block, start, len(block), self._previous_key)
+
+
+def _only_run_lines(block: bytes, start: int, end: int, key: bytes) -> bool:
+    """Return whether every line of ``block[start:end]`` is blank or starts with ``key``."""
+    position = start
+    while position < end:
+        line_end = block.find(b"\n", position, end)
+        if line_end < 0:
+            line_end = end
+        if not block.startswith(key, position) and block[position:line_end].strip():
+            return False
+        position = line_end + 1
+    return True
+
+
+@dataclass
+class _Run:
+    """The rows of one building read so far."""
+
+    key: bytes
+    """The first column with its separator, as bytes."""
+    identifier: str | None = None
+    status: IdentifierStatus | None = None
+    body: int = 0
+    """The nine digits of the identifier, less ``_PRT_BODY_BASE``."""
+    usable: bool = False
+    """Whether rows of the run are kept: the identifier is well formed and new."""
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+class _RowReader:
+    """Turns lines into buildings and row problems."""
+
+    def __init__(self, file: str, decoder: LineDecoder, problems: list[RowProblem]) -> None:
+        self._file = file
+        self._decoder = decoder
+        self._problems = problems
+        # Identifiers of the buildings read, by their nine digits, to find a building's
+        # rows again after other rows without holding millions of identifiers.
+        self._seen = bytearray(_PRT_BODY_COUNT // 8)
+        self._values = _ValueParser(file, problems)
+        self.row_count = 0
+
+    @property
+    def newest_date(self) -> datetime.date | None:
+        return self._values.newest_date
+
+    def buildings(self, lines: Iterator[_Line]) -> Iterator[BuildingRecord]:
+        decode = self._decoder.decode
+        run = _Run(b"\x00")
+        previous_raw, previous_number = b"", -2
+        for number, line, continues in lines:
+            raw = line[:-1] if line.endswith(b"\r") else line
+            if not raw or raw.isspace():
+                continue
+            self.row_count += 1
+
+            if number == previous_number + 1 and raw == previous_raw:
+                self._problem(number, ProblemKind.DUPLICATE_ROW, Severity.WARNING)
+                previous_number = number
+                continue
+            previous_raw, previous_number = raw, number
+
+            key = raw[: raw.find(b";") + 1] or raw
+            if key != run.key or not continues:
+                if run.rows:
+                    yield self._values.building(run)
+                run = self._start(key)
+
+            cells = decode(raw, number).split(";")
+            if len(cells) != COLUMN_COUNT:
+                checked = self._checked_cells(number, cells)
+                if checked is None:
+                    continue
+                cells = checked
+            if not run.usable:
+                self._report_unusable(run, number, cells[_PRT])
+                continue
+            if not run.rows:
+                self._first_row_of_building(run, number, cells[_PRT])
+            run.rows.append((number, cells))
+
+        if run.rows:
+            yield self._values.building(run)
+
+    def _start(self, key: bytes) -> _Run:
+        run = _Run(key)
+        text = key[:-1] if key.endswith(b";") else key
+        body = text[:9]
+        # Fast path for a valid identifier: nine digits from 1 and the right check character.
+        if len(text) == 10 and body.isdigit() and body.startswith(b"1"):
+            number = int(body)
+            if text[9] == _CHECK_BYTES[number % 31]:
+                run.identifier = text.decode("ascii")
+                run.status = IdentifierStatus.VALID
+                run.body = number - _PRT_BODY_BASE
+                run.usable = not self._was_seen(run.body)
+                return run
+
+        run.identifier = normalise_permanent_building_identifier(text.decode("ascii", "replace"))
+        if run.identifier is None:
+            return run
+        run.status = check_permanent_building_identifier(run.identifier)
+        if run.status is not IdentifierStatus.MALFORMED:
+            run.body = int(run.identifier[:9]) - _PRT_BODY_BASE
+            run.usable = not self._was_seen(run.body)
+        return run
+
+    def _was_seen(self, body: int) -> bool:
+        return bool(self._seen[body >> 3] & (1 << (body & 7)))
+
+    def _checked_cells(self, number: int, cells: list[str]) -> list[str] | None:
+        """Return the 16 cells of a row, reporting a row with another number of columns.
+
+        A row that ends with a separator, which gives a 17th empty cell, is accepted.
+        """
+        if len(cells) == COLUMN_COUNT + 1 and not cells[-1].strip():
+            return cells[:COLUMN_COUNT]
+
+        text = ";".join(cells)
+        self._problem(
+            number,
+            ProblemKind.WRONG_COLUMN_COUNT,
+            Severity.ERROR,
+            value=text[:_MAX_PROBLEM_VALUE_LENGTH],
+            count=str(len(cells)),
+            expected=str(COLUMN_COUNT),
+        )
+        return None
+
+    def _report_unusable(self, run: _Run, number: int, cell: str) -> None:
+        column = COLUMNS[_PRT]
+        if run.identifier is None:
+            self._problem(number, ProblemKind.NO_IDENTIFIER, Severity.ERROR, column)
+        elif run.status is IdentifierStatus.MALFORMED:
+            self._problem(number, ProblemKind.MALFORMED_IDENTIFIER, Severity.ERROR, column, cell)
+        else:
+            self._problem(
+                number,
+                ProblemKind.NON_CONSECUTIVE_ROWS,
+                Severity.ERROR,
+                column,
+                cell,
+                identifier=str(run.identifier),
+            )
+
+    def _first_row_of_building(self, run: _Run, number: int, cell: str) -> None:
+        self._seen[run.body >> 3] |= 1 << (run.body & 7)
+        if run.status is IdentifierStatus.CHECK_FAILED:
+            identifier = str(run.identifier)
+            self._problem(
+                number,
+                ProblemKind.CHECK_CHARACTER_FAILED,
+                Severity.WARNING,
+                COLUMNS[_PRT],
+                cell,
+                expected=prt_check_character(identifier[:9]),
+            )
+
+    def _problem(
+        self,
+        number: int,
+        kind: ProblemKind,
+        severity: Severity,
+        column: str | None = None,
+        value: str | None = None,
+        **params: str,
+    ) -> None:
+        self._problems.append(
+            RowProblem(
+                file=self._file,
+                kind=kind,
+                severity=severity,
+                row=number,
+                column=column,
+                value=value,
+                params=params,
+            )
+        )
+
+
+def _main_postal_code(addresses: list[AddressRecord]) -> str | None:
+    """Return the postal code of address number 1, or of the first address without one."""
+    for address in addresses:
+        if address.address_number == 1:
+            return address.postal_code
+    return addresses[0].postal_code
+
+
+_Finding = tuple[ProblemKind, Severity, dict[str, str]]
+_CodeConverter = Callable[[str], tuple[str | None, list[_Finding]]]
+
+
+class _ValueParser:
+    """Converts the cells of a building's rows to typed values, reporting what is wrong.
+
+    Codes and dates repeat across the file, so their results are cached by cell text.
+    """
+
+    def __init__(self, file: str, problems: list[RowProblem]) -> None:
+        self._file = file
+        self._problems = problems
+        self.newest_date: datetime.date | None = None
+        self._municipalities: dict[str, tuple[str | None, list[_Finding]]] = {}
+        self._use_classes: dict[str, tuple[str | None, list[_Finding]]] = {}
+        self._dates: dict[str, datetime.date | None] = {}
+
+    def building(self, run: _Run) -> BuildingRecord:
+        number, first = run.rows[0]
+        north, east = self._coordinates(number, first[_NORTH], first[_EAST])
+        # A code seen before without problems is taken from the cache without a call.
+        municipality_code = self._municipalities.get(first[_MUNICIPALITY])
+        if municipality_code is None or municipality_code[1]:
+            municipality_code = self._cached_code(
+                number, first[_MUNICIPALITY], _MUNICIPALITY, self._municipalities, _municipality
+            )
+        use_class = self._use_classes.get(first[_USE_CLASS])
+        if use_class is None or use_class[1]:
+            use_class = self._cached_code(
+                number, first[_USE_CLASS], _USE_CLASS, self._use_classes, _use_class
+            )
+        values: dict[str, object] = {
+            "municipality_number": municipality_code[0],
+            "open_use_class": use_class[0],
+            "coordinate_north": north,
+            "coordinate_east": east,
+            "property_identifier": self._property_identifier(number, first[_PROPERTY_IDENTIFIER]),
+        }
+        addresses = [self._address(row_number, cells) for row_number, cells in run.rows]
+        values["postal_code"] = _main_postal_code(addresses)
+        return BuildingRecord(Source.DVV_OPEN, number, run.identifier, values, addresses)
+
+    def _address(self, number: int, cells: list[str]) -> AddressRecord:
+        date = cells[_EXTRACTION_DATE]
+        if date not in self._dates:
+            self._note_date(number, date)
+
+        address_number = cells[_ADDRESS_NUMBER]
+        postal_code = cells[_POSTAL_CODE]
+        return AddressRecord(
+            int(address_number)
+            if address_number.isdecimal()
+            else self._address_number(number, address_number),
+            cells[_STREET_NAME_FI].strip() or None,
+            cells[_STREET_NAME_SV].strip() or None,
+            cells[_HOUSE_NUMBER].strip() or None,
+            postal_code
+            if len(postal_code) == 5
+            and postal_code.isdecimal()
+            and postal_code.isascii()
+            and postal_code != "00000"
+            else self._postal_code(number, postal_code),
+        )
+
+    def _note_date(self, number: int, cell: str) -> None:
+        """Keep the newest extraction date; each distinct invalid value is reported once."""
+        date = None
+        if cell.strip():
+            date = _full_date(cell)
+            if date is None:
+                self._add(number, _EXTRACTION_DATE, cell, ProblemKind.INVALID_DATE, Severity.ERROR)
+        self._dates[cell] = date
+        if date is not None and (self.newest_date is None or date > self.newest_date):
+            self.newest_date = date
+
+    def _cached_code(
+        self,
+        number: int,
+        cell: str,
+        column: int,
+        cache: dict[str, tuple[str | None, list[_Finding]]],
+        convert: _CodeConverter,
+    ) -> tuple[str | None, list[_Finding]]:
+        entry = cache.get(cell)
+        if entry is None:
+            entry = cache[cell] = convert(cell)
+        for kind, severity, params in entry[1]:
+            self._add(number, column, cell, kind, severity, **params)
+        return entry
+
+    def _coordinates(
+        self, number: int, north_cell: str, east_cell: str
+    ) -> tuple[Decimal | None, Decimal | None]:
+        """Return both coordinates, or neither when one is invalid or they lie outside Finland."""
+        if north_cell.isdecimal() and east_cell.isdecimal():
+            north: Decimal | None = Decimal(int(north_cell))
+            east: Decimal | None = Decimal(int(east_cell))
+        else:
+            north = self._coordinate(number, north_cell, _NORTH)
+            east = self._coordinate(number, east_cell, _EAST)
+        if north is None or east is None:
+            return None, None
+
+        if not (NORTH_MIN <= north <= NORTH_MAX and EAST_MIN <= east <= EAST_MAX):
+            self._add(
+                number,
+                _NORTH,
+                north_cell,
+                ProblemKind.COORDINATES_OUTSIDE_FINLAND,
+                Severity.ERROR,
+                x=east_cell.strip(),
+                y=north_cell.strip(),
+            )
+            return None, None
+        return north, east
+
+    def _coordinate(self, number: int, cell: str, column: int) -> Decimal | None:
+        try:
+            return parse_decimal(cell)
+        except ValueError:
+            self._add(number, column, cell, ProblemKind.INVALID_NUMBER, Severity.ERROR)
+            return None
+
+    def _property_identifier(self, number: int, cell: str) -> str | None:
+        if len(cell) == 14 and cell.isdecimal() and cell.isascii() and not cell.startswith("000"):
+            return cell
+        try:
+            return normalise_property_identifier(cell)
+        except ValueError:
+            self._add(number, _PROPERTY_IDENTIFIER, cell, ProblemKind.INVALID_VALUE, Severity.ERROR)
+            return None
+
+    def _address_number(self, number: int, cell: str) -> int | None:
+        try:
+            return parse_integer(cell)
+        except ValueError:
+            self._add(number, _ADDRESS_NUMBER, cell, ProblemKind.INVALID_NUMBER, Severity.ERROR)
+            return None
+
+    def _postal_code(self, number: int, cell: str) -> str | None:
+        """Return a five-digit postal code; 00000 and an empty cell give None."""
+        text = cell.strip()
+        if not text or text == "00000":
+            return None
+        if len(text) != 5 or not text.isdecimal() or not text.isascii():
+            self._add(number, _POSTAL_CODE, cell, ProblemKind.INVALID_VALUE, Severity.ERROR)
+            return None
+        return text
+
+    def _add(
+        self,
+        number: int,
+        column: int,
+        value: str,
+        kind: ProblemKind,
+        severity: Severity,
+        **params: str,
+    ) -> None:
+        self._problems.append(
+            RowProblem(
+                file=self._file,
+                kind=kind,
+                severity=severity,
+                row=number,
+                column=COLUMNS[column],
+                value=value,
+                params=params,
+            )
+        )
+
+
+def _municipality(cell: str) -> tuple[str | None, list[_Finding]]:
+    """Return a three-digit municipality code; an unknown or merged one is kept and reported."""
+    try:
+        code = normalise_municipality_code(cell)
+    except ValueError:
+        return None, [(ProblemKind.INVALID_VALUE, Severity.ERROR, {})]
+    if code is None or code == "000":
+        return None, []
+
+    merged = merger(code)
+    if merged is not None:
+        successor = municipality(merged.new_code)
+        params = {
+            "code": code,
+            "new_code": merged.new_code,
+            "new_name": successor.name_fi if successor is not None else merged.new_code,
+            "year": str(merged.year),
+        }
+        return code, [(ProblemKind.MERGED_MUNICIPALITY, Severity.WARNING, params)]
+    if municipality(code) is None:
+        return code, [(ProblemKind.UNKNOWN_MUNICIPALITY, Severity.WARNING, {"code": code})]
+    return code, []
+
+
+def _use_class(cell: str) -> tuple[str | None, list[_Finding]]:
+    """Return the coarse use class; 0 (not known) gives None, an unknown code is kept."""
+    code = normalise_code(USE_CLASS_LIST, cell)
+    if code is None or code == _UNKNOWN_USE_CLASS:
+        return None, []
+    if not is_known_code(USE_CLASS_LIST, code):
+        params = {"code": code, "code_list": USE_CLASS_LIST}
+        return code, [(ProblemKind.UNKNOWN_CODE, Severity.WARNING, params)]
+    return code, []
+
+
+def _full_date(cell: str) -> datetime.date | None:
+    """Return a full date in any form ``parse_register_date`` accepts, else None."""
+    try:
+        date = parse_register_date(cell)
+    except ValueError:
+        return None
+    return None if date is None else date.to_date()
+
+
+# The start of a row: the municipality, region and use class columns as one group, and
+# a second group that is ``1;`` when the address number is 1. The columns may contain
+# line feeds, which is faster to match. A match that runs into the next line takes two
+# line starts, so the matches are as many as the lines only when no match did.
+_ROW_START = rb"[^;]*+;([^;]*+;[^;]*+;[^;]*+;)[^;]*+;[^;]*+;(1;)?"
+_COUNT_FIRST_ROW = re.compile(_ROW_START)
+_COUNT_ROW = re.compile(b"\n" + _ROW_START)
+# Below this size, starting worker processes costs more than it saves.
+MIN_PARALLEL_BYTES = 64 * 1024 * 1024
+COUNT_BLOCK_SIZE = 4 * 1024 * 1024
+
+
+@dataclass
+class OpenFileCounts:
+    """Counts of an open address file, for checking an import against the file.
+
+    A building is counted at its row with address number 1, so a building without that
+    row is not counted, and a building whose rows are split by other rows is counted once.
+    """
+
+    rows: int = 0
+    """Non-blank lines."""
+    buildings: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Buildings by (municipality code, use class) as written in the file."""
+    addresses: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Rows of 16 columns by (municipality code, use class)."""
+    extraction_date: datetime.date | None = None
+    """The newest full date in the extraction date column."""
+    problems: int = 0
+    """Non-blank lines that do not have 16 columns."""
+
+
+@dataclass
+class _PartCounts:
+    """Counts of one part of a file, keyed by the bytes ``municipality;region;use class;``.
+
+    Picklable, for worker processes.
+    """
+
+    rows: int = 0
+    problems: int = 0
+    addresses: Counter[bytes] = field(default_factory=Counter)
+    buildings: Counter[bytes] = field(default_factory=Counter)
+    dates: set[bytes] = field(default_factory=set)
+
+    def add_block(self, block: bytes) -> None:
+        """Count a block of whole lines, by regular expression where its lines all look right.
+
+        A block is counted line by line in three cases. A line does not match
+        ``_COUNT_ROW``. The block does not have 15 separators a line (16 where a line
+        ends with one). The lines do not all end with the first line's extraction date.
+        NOTE: so a row with a column too few and another with one too many in the same
+        block are counted as two good rows.
+        """
+        lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        matches = _COUNT_ROW.findall(block)
+        first = _COUNT_FIRST_ROW.match(block)
+        if first is not None:
+            matches.append(first.groups())
+        date = _last_column(block[: block.find(b"\n")])
+        if (
+            len(matches) != lines
+            or not _has_separators_of_rows(block, lines)
+            or _count_ends(block, date, lines) != lines
+        ):
+            self._add_lines(block)
+            return
+
+        self.rows += lines
+        self.dates.add(date)
+        for (key, first), rows in Counter(matches).items():
+            self.addresses[key] += rows
+            if first:
+                self.buildings[key] += rows
+
+    def _add_lines(self, block: bytes) -> None:
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        for line in lines:
+            cells = line.rstrip(b"\r").split(b";")
+            if len(cells) == COLUMN_COUNT + 1 and not cells[-1].strip():
+                cells.pop()
+            if len(cells) == 1 and not cells[0].strip():
+                continue
+            self.rows += 1
+            if len(cells) != COLUMN_COUNT:
+                self.problems += 1
+                continue
+            key = b";".join(cells[_MUNICIPALITY : _USE_CLASS + 1]) + b";"
+            self.addresses[key] += 1
+            if cells[_ADDRESS_NUMBER] == b"1":
+                self.buildings[key] += 1
+            self.dates.add(cells[_EXTRACTION_DATE])
+
+
+def _last_column(line: bytes) -> bytes:
+    cells = line.rstrip(b"\r").split(b";")
+    if len(cells) == COLUMN_COUNT + 1 and not cells[-1]:
+        cells.pop()
+    return cells[-1]
+
+
+def _has_separators_of_rows(block: bytes, lines: int) -> bool:
+    """Return whether ``block`` has 15 separators a line, 16 on lines that end with one."""
+    separators = block.count(b";")
+    if separators == 15 * lines:
+        return True
+    return separators == 15 * lines + block.count(b";\n") + block.count(b";\r\n")
+
+
+def _count_ends(block: bytes, last_column: bytes, lines: int) -> int:
+    """Return how many of the ``lines`` lines of ``block`` end with ``;`` and ``last_column``.
+
+    The most common line end is counted first, so a block of LF lines takes one pass.
+    """
+    ending = b";" + last_column
+    count = 0
+    if not block.endswith(b"\n") and block.endswith((ending, ending + b";")):
+        count += 1
+    for line_end in (b"\n", b"\r\n", b";\n", b";\r\n"):
+        count += block.count(ending + line_end)
+        if count == lines:
+            break
+    return count
+
+
+def count_open_file(path: Path, *, workers: int = 2) -> OpenFileCounts:
+    """Count the rows, buildings and addresses of an open address file, reading every row.
+
+    A plain file of at least 64 MB in an ASCII-compatible encoding is split into
+    ``workers`` byte ranges on line ends, each counted in its own process. The processes
+    are started with the spawn method on every platform, which Windows needs and which
+    avoids forking a process that runs Qt threads. An archive member or UTF-16 text is
+    counted in this process. Raises ``FileRejected`` as ``DvvOpenReader.check`` does.
+    """
+    with open_text_source(
+        path, declared_encoding=DECLARED_ENCODING, member_suffixes=MEMBER_SUFFIXES
+    ) as source:
+        size = path.stat().st_size
+        parallel = (
+            workers > 1
+            and source.member is None
+            and source.stream_encoding == source.encoding.name
+            and size >= MIN_PARALLEL_BYTES
+        )
+        if parallel:
+            parts = _count_in_processes(path, len(source.encoding.bom), size, workers)
+        else:
+            parts = [_count_stream(path, source)]
+    return _merged(parts)
+
+
+def _count_stream(path: Path, source: TextSource) -> _PartCounts:
+    counts = _PartCounts()
+    try:
+        for block in _blocks(source, COUNT_BLOCK_SIZE):
+            counts.add_block(block)
+    except READ_ERRORS as error:
+        raise rejection_for(path, error) from error
+    return counts
+
+
+def _count_in_processes(path: Path, start: int, size: int, workers: int) -> list[_PartCounts]:
+    step = (size - start) // workers + 1
+    bounds = [(offset, min(offset + step, size)) for offset in range(start, size, step)]
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(len(bounds), mp_context=context) as executor:
+        futures = [
+            executor.submit(_count_range, str(path), begin, end, begin == start)
+            for begin, end in bounds
+        ]
+        return [future.result() for future in futures]
+
+
+def _count_range(path: str, begin: int, end: int, at_text_start: bool) -> _PartCounts:
+    """Count the lines that start in ``[begin, end)`` of the file at ``path``.
+
+    Runs in a worker process. A line that starts in the range is counted whole, even
+    when it ends beyond ``end``.
+    """
+    counts = _PartCounts()
+    with open(path, "rb") as file:
+        file.seek(begin if at_text_start else begin - 1)
+        if not at_text_start:
+            # Skip the rest of the line that started before ``begin``.
+            file.readline()
+        position = file.tell()
+        while position < end:
+            block = file.read(min(COUNT_BLOCK_SIZE, end - position))
+            if not block:
+                break
+            if not block.endswith(b"\n"):
+                block += file.readline()
+            position += len(block)
+            counts.add_block(block)
+    return counts
+
+
+def _merged(parts: list[_PartCounts]) -> OpenFileCounts:
+    counts = OpenFileCounts()
+    dates: set[bytes] = set()
+    for part in parts:
+        counts.rows += part.rows
+        counts.problems += part.problems
+        dates |= part.dates
+        for key, rows in part.addresses.items():
+            counts.addresses[_count_key(key)] += rows
+        for key, rows in part.buildings.items():
+            counts.buildings[_count_key(key)] += rows
+
+    full_dates = (_full_date(date.decode("latin-1")) for date in dates)
+    counts.extraction_date = max((date for date in full_dates if date is not None), default=None)
+    return counts
+
+
+def _count_key(key: bytes) -> tuple[str, str]:
+    code, _region, use_class, _end = key.decode("latin-1").split(";")
+    return code.strip(), use_class.strip()
