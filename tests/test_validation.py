@@ -271,7 +271,9 @@ def test_date_before_1500_rejected() -> None:
 
 def test_date_message_names_range() -> None:
     message = check("condition_date", PartialDate(2030)).message
-    assert message == "Condition assessment date: enter a date from the year 1500 up to today, 6/15/2025."
+    assert message == (
+        "Condition assessment date: enter a date from the year 1500 up to today, 6/15/2025."
+    )
 
 
 def test_date_accepts_calendar_date() -> None:

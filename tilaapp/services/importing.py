@@ -8,16 +8,28 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tilaapp.domain.fields import REGISTER_FIELDS, Source
+from tilaapp.domain.fields import Source
 from tilaapp.services.bulk import BulkLoader, source_has_rows
+
+# Re-exported: callers of the import use case catch these.
+from tilaapp.services.errors import ImportCancelled as ImportCancelled
+from tilaapp.services.errors import ImportRejected as ImportRejected
 from tilaapp.services.merge import RecordMerger
+from tilaapp.services.open_load import (
+    CompactLoader,
+    ReadSummary,
+    load_in_processes,
+    load_in_this_process,
+)
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
 from tilaapp.sources.detect import ReaderGroup, SourceReader, open_readers
+from tilaapp.sources.dvv_open import DvvOpenReader
 from tilaapp.sources.records import (
     BuildingRecord,
     FileRejected,
@@ -44,18 +56,9 @@ ProgressCallback = Callable[[str, int], None]
 """Called with the file name and the number of rows processed so far."""
 
 PROGRESS_EVERY_ROWS = 500
-
-
-class ImportRejected(Exception):
-    """One or more files cannot be read; the database was not changed."""
-
-    def __init__(self, rejections: list[FileRejected]) -> None:
-        self.rejections = rejections
-        super().__init__("; ".join(str(rejection) for rejection in rejections))
-
-
-class ImportCancelled(Exception):
-    """The user cancelled; the database was not changed."""
+# An unfiltered open address file at least this large is read by reader processes; below
+# it, starting them costs more than they save.
+PROCESS_READ_MIN_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -235,27 +238,25 @@ def _store_problems(session: Session, batch_id: int, problems: list[RowProblem])
 
 def _check_decimal_scale(record: BuildingRecord, problems: list[RowProblem], file: str) -> None:
     """Leave empty the decimals the database cannot store exactly, and say so."""
-    for spec in REGISTER_FIELDS:
-        value = record.values.get(spec.name)
-        if value is None or not hasattr(value, "as_tuple"):
+    for name, value in record.values.items():
+        if not isinstance(value, Decimal):
             continue
         exponent = value.as_tuple().exponent
-        if (
-            isinstance(exponent, int)
-            and exponent < -DECIMAL_SCALE
-            and value != round(value, DECIMAL_SCALE)
-        ):
-            record.values[spec.name] = None
-            problems.append(
-                RowProblem(
-                    file=file,
-                    kind=ProblemKind.INVALID_NUMBER,
-                    severity=Severity.ERROR,
-                    row=record.row,
-                    column=spec.name,
-                    value=str(value),
-                )
+        if not isinstance(exponent, int) or exponent >= -DECIMAL_SCALE:
+            continue
+        if value == round(value, DECIMAL_SCALE):
+            continue
+        record.values[name] = None
+        problems.append(
+            RowProblem(
+                file=file,
+                kind=ProblemKind.INVALID_NUMBER,
+                severity=Severity.ERROR,
+                row=record.row,
+                column=name,
+                value=str(value),
             )
+        )
 
 
 class _Importer:
@@ -294,26 +295,55 @@ class _Importer:
             return report
 
         batch = self._add_batch(report, name)
-        merger: RecordMerger | BulkLoader
-        if source_has_rows(self.session, report.source):
-            merger = RecordMerger(self.session, batch, report, self.os_user, self.now)
+        first_load = not source_has_rows(self.session, report.source)
+        if first_load and isinstance(reader, DvvOpenReader):
+            summary = self._load_open_file(item, reader, batch, report)
+            _finish_report_from(report, summary)
         else:
-            merger = BulkLoader(self.session, batch, report, self.os_user, self.now)
-        for count, record in enumerate(reader.read(), start=1):
-            self._check_cancel()
-            _check_decimal_scale(record, report.problems, name)
-            merger.merge(record)
-            if record.municipality_number:
-                self.municipalities_seen.add(record.municipality_number)
-            if self.progress is not None and count % PROGRESS_EVERY_ROWS == 0:
-                self.progress(name, count)
-
-        merger.finish(marks_absence=getattr(reader, "page_complete", True))
-        self._finish_report(report, reader)
+            self._merge_records(item, batch, report, first_load=first_load)
+            self._finish_report(report, reader)
         batch.counts_json = json.dumps(report.counts())
         _store_problems(self.session, batch.id, report.problems)
         log.info("Imported %s as batch %d: %s", path, batch.id, report.counts())
         return report
+
+    def _merge_records(
+        self, item: _InputFile, batch: ImportBatch, report: FileReport, *, first_load: bool
+    ) -> None:
+        merger: RecordMerger | BulkLoader
+        if first_load:
+            merger = BulkLoader(self.session, batch, report, self.os_user, self.now)
+        else:
+            merger = RecordMerger(self.session, batch, report, self.os_user, self.now)
+        for count, record in enumerate(item.reader.read(), start=1):
+            self._check_cancel()
+            _check_decimal_scale(record, report.problems, item.file_name)
+            merger.merge(record)
+            if record.municipality_number:
+                self.municipalities_seen.add(record.municipality_number)
+            if self.progress is not None and count % PROGRESS_EVERY_ROWS == 0:
+                self.progress(item.file_name, count)
+        merger.finish(marks_absence=getattr(item.reader, "page_complete", True))
+
+    def _load_open_file(
+        self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport
+    ) -> ReadSummary:
+        """Load the open address file in bulk, in reader processes when it is large."""
+        loader = CompactLoader(self.session, batch, report, self.now)
+
+        def progress(buildings: int) -> None:
+            if self.progress is not None:
+                self.progress(item.file_name, buildings)
+
+        cancelled = self.is_cancelled or (lambda: False)
+        large = item.path.stat().st_size >= PROCESS_READ_MIN_BYTES
+        if self.options.municipalities is None and large:
+            summary = load_in_processes(item.path, loader, progress=progress, cancelled=cancelled)
+        else:
+            summary = load_in_this_process(reader, loader, progress=progress, cancelled=cancelled)
+        loader.finish()
+        self.municipalities_seen |= loader.municipalities_seen
+        return summary
 
     def _add_batch(self, report: FileReport, file_name: str) -> ImportBatch:
         batch = ImportBatch(
@@ -340,6 +370,12 @@ class _Importer:
     def _check_cancel(self) -> None:
         if self.is_cancelled is not None and self.is_cancelled():
             raise ImportCancelled()
+
+
+def _finish_report_from(report: FileReport, summary: ReadSummary) -> None:
+    report.rows_read = {"rows": summary.rows}
+    report.filtered_out = summary.filtered_out
+    report.problems[:0] = sorted(summary.problems, key=lambda p: p.row or 0)
 
 
 def _remove_new_database(database: Database) -> None:

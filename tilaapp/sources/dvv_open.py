@@ -33,6 +33,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tilaapp.domain.codelists import is_known_code, normalise_code
 from tilaapp.domain.dates import parse_register_date
@@ -175,6 +176,23 @@ def _split_cells(line: str) -> list[str] | None:
 
 
 _Line = tuple[int, bytes, bool]
+
+CompactAddress = tuple[int | None, str | None, str | None, str | None, str | None]
+"""Address number, street name in Finnish and Swedish, house number, postal code."""
+CompactBuilding = tuple[
+    int,
+    str | None,
+    str | None,
+    str | None,
+    int | None,
+    int | None,
+    str | None,
+    str | None,
+    tuple[CompactAddress, ...],
+]
+"""First row, identifier, municipality, use class, north and east in thousandths of a
+metre, property identifier, postal code of address 1, and the addresses."""
+_Building = TypeVar("_Building")
 """A line number, the line's bytes without the line feed, and whether the line can continue
 the building of the previous line: no row with another identifier is between them."""
 
@@ -263,6 +281,28 @@ class DvvOpenReader:
             len(self.problems),
             self.encoding,
         )
+
+    def read_compact(self, share: tuple[int, int] | None = None) -> Iterator[CompactBuilding]:
+        """Yield the buildings as ``CompactBuilding`` tuples: ``read`` for bulk loading.
+
+        The rows, checks and problems are those of ``read``; only the form differs. With
+        ``share`` = (index, count), this reader reads only its share of the buildings (see
+        ``building_share``), so that ``count`` processes can read one file together.
+        """
+        if not self._checked:
+            self.check()
+        self._reset()
+
+        with self._open() as source:
+            self._describe(source)
+            decoder = source.line_decoder(self._report_decoding)
+            rows = _RowReader(self._path.name, decoder, self.problems)
+            try:
+                yield from rows.buildings(self._lines(source), rows.values.compact_building, share)
+            except READ_ERRORS as error:
+                raise rejection_for(self._path, error) from error
+            finally:
+                self._finish(rows)
 
     def _open(self) -> AbstractContextManager[TextSource]:
         return open_text_source(
@@ -477,20 +517,37 @@ class _RowReader:
         # Identifiers of the buildings read, by their nine digits, to find a building's
         # rows again after other rows without holding millions of identifiers.
         self._seen = bytearray(_PRT_BODY_COUNT // 8)
-        self._values = _ValueParser(file, problems)
+        self.values = _ValueParser(file, problems)
         self.row_count = 0
 
     @property
     def newest_date(self) -> datetime.date | None:
-        return self._values.newest_date
+        return self.values.newest_date
 
-    def buildings(self, lines: Iterator[_Line]) -> Iterator[BuildingRecord]:
+    def buildings(
+        self,
+        lines: Iterator[_Line],
+        make: Callable[[_Run], _Building] | None = None,
+        share: tuple[int, int] | None = None,
+    ) -> Iterator[_Building]:
+        """Yield one building per run of rows, made by ``make`` (by default a record).
+
+        With ``share`` = (index, count), only the buildings that ``building_share`` gives
+        to ``index`` of ``count`` readers are read; every other line is passed over
+        unchecked, because another reader of the same file reads it.
+        """
+        build: Callable[[_Run], Any] = make or self.values.building
         decode = self._decoder.decode
         run = _Run(b"\x00")
         previous_raw, previous_number = b"", -2
+        passed_over = False
         for number, line, continues in lines:
             raw = line[:-1] if line.endswith(b"\r") else line
             if not raw or raw.isspace():
+                continue
+            key = raw[: raw.find(b";") + 1] or raw
+            if share is not None and building_share(key, share[1]) != share[0]:
+                passed_over = True
                 continue
             self.row_count += 1
 
@@ -500,10 +557,11 @@ class _RowReader:
                 continue
             previous_raw, previous_number = raw, number
 
-            key = raw[: raw.find(b";") + 1] or raw
-            if key != run.key or not continues:
+            # Rows of another reader between two rows of one building split the building.
+            if key != run.key or not continues or passed_over:
+                passed_over = False
                 if run.rows:
-                    yield self._values.building(run)
+                    yield build(run)
                 run = self._start(key)
 
             cells = decode(raw, number).split(";")
@@ -520,7 +578,7 @@ class _RowReader:
             run.rows.append((number, cells))
 
         if run.rows:
-            yield self._values.building(run)
+            yield build(run)
 
     def _start(self, key: bytes) -> _Run:
         run = _Run(key)
@@ -618,12 +676,46 @@ class _RowReader:
         )
 
 
-def _main_postal_code(addresses: list[AddressRecord]) -> str | None:
+def _main_postal_code(addresses: tuple[CompactAddress, ...]) -> str | None:
     """Return the postal code of address number 1, or of the first address without one."""
     for address in addresses:
-        if address.address_number == 1:
-            return address.postal_code
-    return addresses[0].postal_code
+        if address[0] == 1:
+            return address[4]
+    return addresses[0][4]
+
+
+def building_share(key: bytes, count: int) -> int:
+    """Return which of ``count`` readers reads the building whose first column is ``key``.
+
+    The share follows the ninth digit of the identifier, so every row of one building
+    goes to the same reader; rows without such a digit go to the first reader.
+    """
+    if len(key) >= 9 and 48 <= key[8] <= 57:
+        return key[8] % count
+    return 0
+
+
+def _thousandths(value: Decimal | None) -> int | None:
+    """Return a coordinate in thousandths of a metre; finer digits are rounded away."""
+    return None if value is None else int((value * 1000).to_integral_value())
+
+
+def building_record(compact: CompactBuilding) -> BuildingRecord:
+    """Return the ``BuildingRecord`` of a compact building."""
+    row, identifier, municipality_code, use_class, north, east, property_id, postal, addresses = (
+        compact
+    )
+    values: dict[str, object] = {
+        "municipality_number": municipality_code,
+        "open_use_class": use_class,
+        "coordinate_north": None if north is None else Decimal(north) / 1000,
+        "coordinate_east": None if east is None else Decimal(east) / 1000,
+        "property_identifier": property_id,
+        "postal_code": postal,
+    }
+    return BuildingRecord(
+        Source.DVV_OPEN, row, identifier, values, [AddressRecord(*a) for a in addresses]
+    )
 
 
 _Finding = tuple[ProblemKind, Severity, dict[str, str]]
@@ -645,6 +737,13 @@ class _ValueParser:
         self._dates: dict[str, datetime.date | None] = {}
 
     def building(self, run: _Run) -> BuildingRecord:
+        return building_record(self.compact_building(run))
+
+    def compact_building(self, run: _Run) -> CompactBuilding:
+        """Return the building as plain tuples, the form bulk loading writes from.
+
+        Coordinates are integers of thousandths of a metre, as the database stores them.
+        """
         number, first = run.rows[0]
         north, east = self._coordinates(number, first[_NORTH], first[_EAST])
         # A code seen before without problems is taken from the cache without a call.
@@ -658,25 +757,27 @@ class _ValueParser:
             use_class = self._cached_code(
                 number, first[_USE_CLASS], _USE_CLASS, self._use_classes, _use_class
             )
-        values: dict[str, object] = {
-            "municipality_number": municipality_code[0],
-            "open_use_class": use_class[0],
-            "coordinate_north": north,
-            "coordinate_east": east,
-            "property_identifier": self._property_identifier(number, first[_PROPERTY_IDENTIFIER]),
-        }
-        addresses = [self._address(row_number, cells) for row_number, cells in run.rows]
-        values["postal_code"] = _main_postal_code(addresses)
-        return BuildingRecord(Source.DVV_OPEN, number, run.identifier, values, addresses)
+        addresses = tuple(self._address(row_number, cells) for row_number, cells in run.rows)
+        return (
+            number,
+            run.identifier,
+            municipality_code[0],
+            use_class[0],
+            _thousandths(north),
+            _thousandths(east),
+            self._property_identifier(number, first[_PROPERTY_IDENTIFIER]),
+            _main_postal_code(addresses),
+            addresses,
+        )
 
-    def _address(self, number: int, cells: list[str]) -> AddressRecord:
+    def _address(self, number: int, cells: list[str]) -> CompactAddress:
         date = cells[_EXTRACTION_DATE]
         if date not in self._dates:
             self._note_date(number, date)
 
         address_number = cells[_ADDRESS_NUMBER]
         postal_code = cells[_POSTAL_CODE]
-        return AddressRecord(
+        return (
             int(address_number)
             if address_number.isdecimal()
             else self._address_number(number, address_number),

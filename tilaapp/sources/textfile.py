@@ -310,17 +310,7 @@ def open_text_source(
         raise FileRejected(path, RejectionReason.NOT_FOUND)
 
     with ExitStack() as stack:
-        file = stack.enter_context(path.open("rb"))
-        signature = file.read(len(SEVEN_ZIP_MAGIC))
-        file.seek(0)
-        member: str | None = None
-        skipped: list[str] = []
-        stream: IO[bytes] = file
-        if signature.startswith(ZIP_MAGIC):
-            stream, member, skipped = _open_zip_member(path, file, member_suffixes, stack)
-        elif signature == SEVEN_ZIP_MAGIC:
-            stream, member, skipped = _open_seven_zip_member(path, member_suffixes, stack)
-
+        stream, member, skipped = _open_container(path, member_suffixes, stack)
         head = _read_head(path, stream)
         text_encoding = _choose_encoding(path, head, declared_encoding, encoding)
         stream = _stream_after_bom(stream, head, len(text_encoding.bom))
@@ -348,6 +338,20 @@ def open_text_source(
             skipped_members=skipped,
             head=content_head,
         )
+
+
+def _open_container(
+    path: Path, member_suffixes: tuple[str, ...], stack: ExitStack
+) -> tuple[IO[bytes], str | None, list[str]]:
+    """Open ``path`` or its archive member; return the stream, the member and skipped members."""
+    file = stack.enter_context(path.open("rb"))
+    signature = file.read(len(SEVEN_ZIP_MAGIC))
+    file.seek(0)
+    if signature.startswith(ZIP_MAGIC):
+        return _open_zip_member(path, file, member_suffixes, stack)
+    if signature == SEVEN_ZIP_MAGIC:
+        return _open_seven_zip_member(path, member_suffixes, stack)
+    return file, None, []
 
 
 READ_ERRORS: tuple[type[Exception], ...] = (SourceReadError, OSError)

@@ -203,7 +203,8 @@ class RegisterValue(RegisterFieldsMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"), index=True)
+    # The unique (building_id, source) index also serves look-ups by building.
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id"))
     source: Mapped[str] = mapped_column(String(20))
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"))
     """The newest batch that delivered this row."""

@@ -349,9 +349,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("register_value", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_register_value_building_id"), ["building_id"], unique=False
-        )
-        batch_op.create_index(
             "ix_register_value_present_old_identifier",
             ["source", "old_building_identifier"],
             unique=True,
@@ -366,7 +363,6 @@ def downgrade() -> None:
             "ix_register_value_present_old_identifier",
             sqlite_where=sa.text("is_present = 1 AND old_building_identifier IS NOT NULL"),
         )
-        batch_op.drop_index(batch_op.f("ix_register_value_building_id"))
 
     op.drop_table("register_value")
     op.drop_table("portfolio_entry")

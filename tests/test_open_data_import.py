@@ -1,0 +1,329 @@
+"""Import of national open data: the DVV open address file and Ryhti, alone and together."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tilaapp.services.importing as importing
+from devtools.dvv_workbook import Building, sample_buildings, write_extract
+from devtools.opt_file import OptRow, synthetic_rows, valid_prt, write_opt, write_opt_zip
+from devtools.ryhti_geojson import (
+    address_properties,
+    building_properties,
+    feature,
+    feature_collection,
+    write_collection,
+)
+from tilaapp.cli.main import main
+from tilaapp.services.importing import ImportOptions, ImportRejected, import_files
+from tilaapp.services.reference import read_reference
+
+DAY = datetime.date(2026, 9, 30)
+
+
+def _import(db: Path, *paths: Path, **options: Any) -> Any:
+    options.setdefault("extraction_date", DAY)
+    return import_files(db, list(paths), ImportOptions(**options))
+
+
+def _table_counts(db: Path) -> tuple[int, int]:
+    with sqlite3.connect(db) as connection:
+        buildings = connection.execute("SELECT count(*) FROM building").fetchone()[0]
+        addresses = connection.execute("SELECT count(*) FROM building_address").fetchone()[0]
+    return buildings, addresses
+
+
+def _expected_counts(path: Path, municipality: str | None = None) -> tuple[int, int]:
+    """Count buildings and addresses of an open file independently of tilaapp's reader."""
+    identifiers: set[str] = set()
+    rows = 0
+    for line in path.read_text(encoding="iso-8859-1").splitlines():
+        cells = line.split(";")
+        if municipality is not None and cells[1] != municipality:
+            continue
+        identifiers.add(cells[0])
+        rows += 1
+    return len(identifiers), rows
+
+
+@pytest.fixture
+def open_file(tmp_path: Path) -> Path:
+    return write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", synthetic_rows(3_000, seed=7))
+
+
+def _show(capsys: pytest.CaptureFixture[str], db: Path, reference: str) -> dict[str, Any]:
+    status = main(["show", reference, "--db", str(db), "--json"])
+    out = capsys.readouterr().out
+    assert status == 0
+    return json.loads(out)
+
+
+def test_open_file_counts_match_file(tmp_path: Path, open_file: Path) -> None:
+    db = tmp_path / "national.sqlite"
+    report = _import(db, open_file).files[0]
+    buildings, addresses = _expected_counts(open_file)
+    assert report.counts()["added"] == buildings
+    assert report.counts()["addresses"] == addresses
+    assert _table_counts(db) == (buildings, addresses)
+
+
+def test_reader_processes_give_same_tables(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_process = tmp_path / "one.sqlite"
+    _import(in_process, open_file)
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    processes = tmp_path / "two.sqlite"
+    _import(processes, open_file)
+
+    query = (
+        "SELECT b.id, b.permanent_building_identifier, r.municipality_number, "
+        "r.coordinate_north, r.coordinate_east, r.property_identifier, r.postal_code, "
+        "(SELECT group_concat(a.address_number || ':' || ifnull(a.street_name_fi, ''), '|') "
+        "FROM building_address a WHERE a.building_id = b.id) "
+        "FROM building b JOIN register_value r ON r.building_id = b.id ORDER BY b.id"
+    )
+    with sqlite3.connect(in_process) as one, sqlite3.connect(processes) as two:
+        assert one.execute(query).fetchall() == two.execute(query).fetchall()
+
+
+def test_filtered_open_file_counts(tmp_path: Path, open_file: Path) -> None:
+    db = tmp_path / "municipality.sqlite"
+    _import(db, open_file, municipalities=frozenset({"091"}))
+    assert _table_counts(db) == _expected_counts(open_file, "091")
+
+
+def test_open_file_inside_zip(tmp_path: Path, open_file: Path) -> None:
+    rows = open_file.read_text(encoding="iso-8859-1").splitlines()
+    archive = write_opt_zip(tmp_path / "osoitteet.zip", rows)
+    db = tmp_path / "zip.sqlite"
+    _import(db, archive)
+    assert _table_counts(db) == _expected_counts(open_file)
+
+
+def test_open_file_values_exact(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prt = valid_prt(4242)
+    rows = [
+        OptRow(prt=prt, municipality="049", north="6675012", east="375019",
+               street_name_fi="Åkerbyntie", house_number="3 B", postal_code="02100",
+               property_identifier="04900100020003").cells(),
+        OptRow(prt=prt, municipality="049", address_number="2", street_name_fi="Östra tie",
+               street_name_sv="Östra vägen", postal_code="02100",
+               property_identifier="04900100020003").cells(),
+    ]  # fmt: skip
+    db = tmp_path / "exact.sqlite"
+    _import(db, write_opt(tmp_path / "two.OPT", rows))
+    details = _show(capsys, db, prt)
+    fields = details["fields"]
+    assert fields["municipality_number"]["in_use"] == {"value": "049", "origin": "dvv_open"}
+    assert fields["coordinate_north"]["in_use"]["value"] == "6675012"
+    assert fields["coordinate_east"]["in_use"]["value"] == "375019"
+    assert fields["property_identifier"]["in_use"]["value"] == "04900100020003"
+    assert fields["open_use_class"]["in_use"]["value"] == "1"
+    assert fields["gross_floor_area"]["register"]["dvv_open"]["extraction_date"] == "2024-03-15"
+    assert [(a["address_number"], a["street_name_fi"], a["house_number"]) for a in
+            details["addresses"]] == [(1, "Åkerbyntie", "3 B"), (2, "Östra tie", "1")]  # fmt: skip
+
+
+def test_extraction_date_from_open_file(tmp_path: Path, open_file: Path) -> None:
+    report = import_files(tmp_path / "d.sqlite", [open_file], ImportOptions()).files[0]
+    assert report.extraction_date == datetime.date(2024, 3, 15)
+    assert report.extraction_date_origin == "file"
+
+
+def test_region_file_never_marks_others_absent(tmp_path: Path) -> None:
+    db = tmp_path / "n.sqlite"
+    whole = [OptRow(prt=valid_prt(n), municipality=m).cells()
+             for n, m in ((1, "091"), (2, "091"), (3, "049"))]  # fmt: skip
+    _import(db, write_opt(tmp_path / "whole.OPT", whole))
+    region = [OptRow(prt=valid_prt(3), municipality="049", extraction_date="20250101").cells()]
+    report = _import(db, write_opt(tmp_path / "region.OPT", region)).files[0]
+    assert report.counts()["no_longer_present"] == 0
+    assert report.counts()["unchanged"] == 1
+
+
+def test_newer_open_file_marks_absence_in_its_municipalities(tmp_path: Path) -> None:
+    db = tmp_path / "n.sqlite"
+    first = [OptRow(prt=valid_prt(n), municipality="091").cells() for n in (1, 2, 3)]
+    _import(db, write_opt(tmp_path / "first.OPT", first))
+    second = [OptRow(prt=valid_prt(n), municipality="091", extraction_date="20250101").cells()
+              for n in (1, 2)]  # fmt: skip
+    report = _import(db, write_opt(tmp_path / "second.OPT", second)).files[0]
+    assert report.counts()["no_longer_present"] == 1
+
+
+# ---------------------------------------------------------------- Ryhti and several sources
+
+
+def _ryhti_files(
+    folder: Path, prt: str, area: str, *, page: dict[str, object] | None = None
+) -> list[Path]:
+    buildings = feature_collection(
+        [feature(building_properties(prt, "k1", gross_floor_area=area, municipality_number="398"),
+                 (25.66, 60.98))],
+        members_after=page,
+    )  # fmt: skip
+    addresses = feature_collection(
+        [feature(address_properties("k1", "a1", "Koekatu 1", postal_code="15100",
+                                    postal_office_fin="LAHTI"))]
+    )  # fmt: skip
+    return [
+        write_collection(folder / "open_building.json", buildings),
+        write_collection(folder / "open_address.json", addresses),
+    ]
+
+
+def test_sources_combine_and_disagree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    school = sample_buildings()[0]
+    db = tmp_path / "combined.sqlite"
+    _import(db, write_extract(tmp_path / "extract.xlsx", [school]),
+            extraction_date=datetime.date(2025, 1, 1))  # fmt: skip
+    folder = tmp_path / "ryhti"
+    folder.mkdir()
+    _import(db, *_ryhti_files(folder, str(school.prt), "2500"),
+            extraction_date=datetime.date(2026, 6, 1))  # fmt: skip
+
+    details = _show(capsys, db, str(school.prt))
+    area = details["fields"]["gross_floor_area"]
+    assert {source["source"] for source in details["sources"]} == {"dvv_extract", "ryhti"}
+    assert area["register"]["dvv_extract"]["value"] == "2450"
+    assert area["register"]["ryhti"]["value"] == "2500"
+    assert area["in_use"] == {"value": "2500", "origin": "ryhti"}
+    assert area["sources_disagree"] is True
+    assert _table_counts(db)[0] == 1
+
+
+def test_equal_dates_prefer_dvv_extract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    school = sample_buildings()[0]
+    db = tmp_path / "tie.sqlite"
+    _import(db, write_extract(tmp_path / "extract.xlsx", [school]))
+    folder = tmp_path / "ryhti"
+    folder.mkdir()
+    _import(db, *_ryhti_files(folder, str(school.prt), "2500"))
+    area = _show(capsys, db, str(school.prt))["fields"]["gross_floor_area"]
+    assert area["in_use"] == {"value": "2450", "origin": "dvv_extract"}
+
+
+def test_ryhti_single_page_never_marks_absence(tmp_path: Path) -> None:
+    db = tmp_path / "pages.sqlite"
+    first = tmp_path / "first"
+    first.mkdir()
+    _import(db, *_ryhti_files(first, valid_prt(11), "100"))
+    other = tmp_path / "other"
+    other.mkdir()
+    page = {"numberMatched": 500, "numberReturned": 1}
+    report = _import(db, *_ryhti_files(other, valid_prt(12), "100", page=page),
+                     extraction_date=datetime.date(2026, 10, 1)).files[0]  # fmt: skip
+    assert report.counts()["no_longer_present"] == 0
+
+
+# ---------------------------------------------------------------- detection and bad input
+
+
+def test_unsupported_file_lists_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "muistio.txt"
+    text.write_text("Tämä on muistio, ei rekisteriaineisto.\n", encoding="utf-8")
+    status = main(["import", str(text), "--db", str(tmp_path / "x.sqlite"), "--lang", "en"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "muistio.txt" in err
+    assert "DVV open address file" in err
+    assert "Ryhti" in err
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_extension_does_not_decide_format(tmp_path: Path, open_file: Path) -> None:
+    renamed = tmp_path / "rakennukset.xlsx"
+    renamed.write_bytes(open_file.read_bytes())
+    db = tmp_path / "renamed.sqlite"
+    _import(db, renamed)
+    assert _table_counts(db) == _expected_counts(open_file)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("empty.OPT", b""),
+        ("binary.OPT", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))),
+        ("truncated.json", b'{"type": "FeatureCollection", "features": [{"type": "Feat'),
+    ],
+)
+def test_rejected_open_data_leaves_database_unchanged(
+    tmp_path: Path, open_file: Path, name: str, content: bytes
+) -> None:
+    db = tmp_path / "keep.sqlite"
+    _import(db, write_extract(tmp_path / "x.xlsx", sample_buildings()))
+    before = db.read_bytes()
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(ImportRejected):
+        _import(db, open_file, bad)
+    assert db.read_bytes() == before
+
+
+def test_row_problems_listed_with_line_and_column(tmp_path: Path) -> None:
+    rows = [
+        OptRow(prt=valid_prt(1)).cells(),
+        OptRow(prt="12345", municipality="091").cells(),
+        OptRow(prt=valid_prt(3), municipality="999").cells(),
+        OptRow(prt=valid_prt(4), north="1000").cells(),
+        ";".join(OptRow(prt=valid_prt(5)).cells()[:10]),
+    ]
+    report = _import(tmp_path / "p.sqlite", write_opt(tmp_path / "bad.OPT", rows)).files[0]
+    found = {(p.row, p.kind.value) for p in report.problems}
+    assert (2, "malformed_identifier") in found
+    assert (3, "unknown_municipality") in found
+    assert (4, "coordinates_outside_finland") in found
+    assert (5, "wrong_column_count") in found
+    assert all(p.column for p in report.problems if p.row in (2, 3, 4))
+
+
+# ---------------------------------------------------------------- reference build
+
+
+def test_reference_build_counts(tmp_path: Path, open_file: Path) -> None:
+    out = tmp_path / "reference.json"
+    status = main(["reference", "build", str(open_file), "--out", str(out)])
+    data = read_reference(out)
+    figures = {
+        (f.indicator, f.municipality, f.class_code): f.value
+        for f in data.figures
+        if f.completion_decade is None
+    }
+    buildings, addresses = _expected_counts(open_file)
+    buildings_091, addresses_091 = _expected_counts(open_file, "091")
+    assert status == 0
+    assert figures[("building_count", "national", None)] == buildings
+    assert figures[("address_count", "national", None)] == addresses
+    assert figures[("building_count", "091", None)] == buildings_091
+    assert figures[("address_count", "091", None)] == addresses_091
+    assert {f.basis for f in data.figures} == {"all_buildings"}
+    assert not (tmp_path / "reference.sqlite").exists()
+
+
+def test_reference_build_from_ryhti(tmp_path: Path) -> None:
+    folder = tmp_path / "ryhti"
+    folder.mkdir()
+    paths = _ryhti_files(folder, valid_prt(21), "1450.5")
+    out = tmp_path / "reference.json"
+    assert main(["reference", "build", *map(str, paths), "--out", str(out)]) == 0
+    figures = {
+        (f.indicator, f.municipality, f.class_code, f.completion_decade): f.value
+        for f in read_reference(out).figures
+    }
+    assert str(figures[("gross_floor_area", "398", None, None)]) == "1450.5"
+    assert figures[("building_count", "398", "06", None)] == 1
+    assert figures[("building_count", "398", None, 1970)] == 1
+
+
+def test_reference_build_rejects_extract(tmp_path: Path) -> None:
+    extract = write_extract(tmp_path / "x.xlsx", [Building(prt=valid_prt(1))])
+    out = tmp_path / "reference.json"
+    assert main(["reference", "build", str(extract), "--out", str(out)]) == 1
+    assert not out.exists()

@@ -1,0 +1,335 @@
+"""Bulk load of DVV's open address file: the whole country in one import.
+
+The file has about 4.5 million rows. Reading and checking them costs more than writing
+them, so for a whole file two processes read it, each its share of the buildings
+(``building_share``), while this process writes what they send. A filtered import reads
+only the matching rows and stays in this process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import multiprocessing
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tilaapp.services.errors import ImportCancelled
+from tilaapp.sources.dvv_open import CompactBuilding, DvvOpenReader
+from tilaapp.sources.records import FileRejected, RejectionReason, RowProblem
+from tilaapp.storage.models import Building, ImportBatch
+from tilaapp.storage.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from tilaapp.services.importing import FileReport
+
+log = logging.getLogger(__name__)
+
+READER_PROCESSES = 2
+# Buildings per message from a reader process and per write.
+BATCH_SIZE = 5_000
+ROWS_PER_STATEMENT = 100
+LOOKUP_CHUNK = 500
+# Name and definition as in the models and the baseline migration.
+ADDRESS_INDEX = "ix_building_address_building_id"
+
+
+class ReaderProcessFailed(Exception):
+    """A reader process stopped with an unexpected error."""
+
+
+@dataclass
+class ReadSummary:
+    """What a reader reports besides its buildings."""
+
+    problems: list[RowProblem] = field(default_factory=list)
+    rows: int = 0
+    filtered_out: int = 0
+    extraction_date: datetime.date | None = None
+    encoding: str | None = None
+
+    def add(self, other: ReadSummary) -> None:
+        self.problems.extend(other.problems)
+        self.rows += other.rows
+        self.filtered_out += other.filtered_out
+        if other.extraction_date and (
+            self.extraction_date is None or other.extraction_date > self.extraction_date
+        ):
+            self.extraction_date = other.extraction_date
+        self.encoding = self.encoding or other.encoding
+
+
+def _summary(reader: DvvOpenReader) -> ReadSummary:
+    return ReadSummary(
+        problems=list(reader.problems),
+        rows=reader.rows_read.get("rows", 0),
+        filtered_out=reader.filtered_out,
+        extraction_date=reader.extraction_date,
+        encoding=reader.encoding,
+    )
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class _Statement:
+    """A multi-row INSERT whose constant columns are written into the SQL once."""
+
+    def __init__(self, table: str, columns: tuple[str, ...], constants: dict[str, object]) -> None:
+        self.width = len(columns)
+        names = ",".join((*columns, *constants))
+        row = (
+            "(" + ",".join(["?"] * self.width + [_sql_literal(v) for v in constants.values()]) + ")"
+        )
+        self.head = f"INSERT INTO {table} ({names}) VALUES "
+        self.row = row
+        self.full = self.head + ",".join([row] * ROWS_PER_STATEMENT)
+
+    def run(self, cursor: sqlite3.Cursor, flat: list[Any]) -> None:
+        """Insert the rows whose values lie one after another in ``flat``."""
+        step = self.width * ROWS_PER_STATEMENT
+        full = len(flat) - len(flat) % step
+        if full:
+            cursor.executemany(self.full, (flat[i : i + step] for i in range(0, full, step)))
+        rest = len(flat) - full
+        if rest:
+            cursor.execute(self.head + ",".join([self.row] * (rest // self.width)), flat[full:])
+
+
+class CompactLoader:
+    """Writes compact buildings of the open file for a source with no rows yet.
+
+    A new building's id is the largest id before the load plus the line number of its
+    first row: unique without coordination between the reader processes.
+    """
+
+    def __init__(
+        self, session: Session, batch: ImportBatch, report: FileReport, now: datetime.datetime
+    ) -> None:
+        self.report = report
+        self.cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.base_id = session.scalar(select(func.coalesce(func.max(Building.id), 0))) or 0
+        # In a database without buildings every building is new: no lookups are needed.
+        self.lookup_existing = self.base_id > 0
+        self._deferred_address_index = self._defer_address_index()
+        self.municipalities_seen: set[str] = set()
+        created_at = UTCDateTime().process_bind_param(now, None)  # type: ignore[arg-type]
+        self.buildings = _Statement(
+            "building",
+            ("id", "permanent_building_identifier"),
+            {"origin": "register", "created_at": created_at},
+        )
+        self.values = _Statement(
+            "register_value",
+            (
+                "building_id",
+                "municipality_number",
+                "open_use_class",
+                "coordinate_north",
+                "coordinate_east",
+                "property_identifier",
+                "postal_code",
+            ),
+            {
+                "source": batch.source,
+                "batch_id": batch.id,
+                "scope": batch.scope,
+                "extraction_date": batch.extraction_date.isoformat(),
+                "is_present": 1,
+            },
+        )
+        self.addresses = _Statement(
+            "building_address",
+            (
+                "building_id",
+                "address_number",
+                "street_name_fi",
+                "street_name_sv",
+                "house_number",
+                "postal_code",
+            ),
+            {"source": batch.source, "batch_id": batch.id},
+        )
+
+    def _defer_address_index(self) -> bool:
+        """Drop the address index while an empty address table fills, to build it once.
+
+        The drop is part of the import's transaction, so a rollback restores the index.
+        """
+        self.cursor.execute("SELECT 1 FROM building_address LIMIT 1")
+        if self.cursor.fetchone() is not None:
+            return False
+        self.cursor.execute(f"DROP INDEX {ADDRESS_INDEX}")
+        return True
+
+    def finish(self) -> None:
+        if self._deferred_address_index:
+            self.cursor.execute(f"CREATE INDEX {ADDRESS_INDEX} ON building_address (building_id)")
+            self._deferred_address_index = False
+
+    def write(self, compact: list[CompactBuilding]) -> None:
+        existing = self._existing(compact) if self.lookup_existing else {}
+        building_rows: list[Any] = []
+        value_rows: list[Any] = []
+        address_rows: list[Any] = []
+        added = 0
+        address_count = 0
+        for (
+            row,
+            identifier,
+            municipality,
+            use,
+            north,
+            east,
+            property_id,
+            postal,
+            addresses,
+        ) in compact:
+            building_id = existing.get(identifier) if identifier else None
+            if building_id is None:
+                building_id = self.base_id + row
+                building_rows += (building_id, identifier)
+                added += 1
+            value_rows += (building_id, municipality, use, north, east, property_id, postal)
+            for address in addresses:
+                address_rows.append(building_id)
+                address_rows += address
+            address_count += len(addresses)
+            if municipality is not None:
+                self.municipalities_seen.add(municipality)
+
+        self.buildings.run(self.cursor, building_rows)
+        self.values.run(self.cursor, value_rows)
+        self.addresses.run(self.cursor, address_rows)
+        self.report.buildings_in_file += len(compact)
+        self.report.added += added
+        self.report.updated += len(compact) - added
+        self.report.addresses += address_count
+
+    def _existing(self, compact: list[CompactBuilding]) -> dict[str, int]:
+        identifiers = [item[1] for item in compact if item[1]]
+        found: dict[str, int] = {}
+        for start in range(0, len(identifiers), LOOKUP_CHUNK):
+            chunk = identifiers[start : start + LOOKUP_CHUNK]
+            self.cursor.execute(
+                "SELECT permanent_building_identifier, id FROM building "
+                f"WHERE permanent_building_identifier IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update(self.cursor.fetchall())
+        return found
+
+
+def _batches(buildings: Iterable[CompactBuilding]) -> Iterator[list[CompactBuilding]]:
+    batch: list[CompactBuilding] = []
+    for building in buildings:
+        batch.append(building)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _read_share(path: str, index: int, count: int, connection: Connection) -> None:
+    """Read one share of the file's buildings and send them; runs in a reader process."""
+    reader = DvvOpenReader(Path(path))
+    try:
+        for batch in _batches(reader.read_compact(share=(index, count))):
+            connection.send(("buildings", batch))
+        connection.send(("done", _summary(reader)))
+    except FileRejected as rejection:
+        connection.send(("rejected", (rejection.reason.value, rejection.params)))
+    except Exception as error:  # reported to the importing process, which raises it
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+Progress = Callable[[int], None]
+Cancelled = Callable[[], bool]
+
+
+def load_in_processes(
+    path: Path, loader: CompactLoader, *, progress: Progress, cancelled: Cancelled
+) -> ReadSummary:
+    """Read ``path`` in ``READER_PROCESSES`` processes and write what they send."""
+    context = multiprocessing.get_context("spawn")
+    connections: list[Connection] = []
+    processes = []
+    for index in range(READER_PROCESSES):
+        receiving, sending = context.Pipe(duplex=False)
+        process = context.Process(
+            target=_read_share, args=(str(path), index, READER_PROCESSES, sending), daemon=True
+        )
+        process.start()
+        sending.close()
+        connections.append(receiving)
+        processes.append(process)
+
+    summary = ReadSummary()
+    try:
+        _receive(path, connections, loader, summary, progress, cancelled)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+    return summary
+
+
+def _receive(
+    path: Path,
+    connections: list[Connection],
+    loader: CompactLoader,
+    summary: ReadSummary,
+    progress: Progress,
+    cancelled: Cancelled,
+) -> None:
+    waiting = set(connections)
+    while waiting:
+        for connection in wait(list(waiting)):
+            assert isinstance(connection, Connection)
+            try:
+                kind, payload = connection.recv()
+            except EOFError as error:
+                raise ReaderProcessFailed(f"{path}: a reader process ended early") from error
+            if kind == "buildings":
+                loader.write(payload)
+                progress(loader.report.buildings_in_file)
+                if cancelled():
+                    raise ImportCancelled()
+            elif kind == "done":
+                summary.add(payload)
+                waiting.discard(connection)
+            elif kind == "rejected":
+                reason, params = payload
+                raise FileRejected(
+                    path,
+                    RejectionReason(reason),
+                    **{k: v for k, v in params.items() if k != "file"},
+                )
+            else:
+                raise ReaderProcessFailed(f"{path}: {payload}")
+
+
+def load_in_this_process(
+    reader: DvvOpenReader, loader: CompactLoader, *, progress: Progress, cancelled: Cancelled
+) -> ReadSummary:
+    """Read with ``reader`` here and write: for filtered imports, which read few rows."""
+    for batch in _batches(reader.read_compact()):
+        loader.write(batch)
+        progress(loader.report.buildings_in_file)
+        if cancelled():
+            raise ImportCancelled()
+    return _summary(reader)
