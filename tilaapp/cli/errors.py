@@ -7,6 +7,7 @@ from typing import Any
 
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import ImportCancelled, ImportRejected
+from tilaapp.services.open_load import ReaderProcessFailed
 from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
 from tilaapp.services.queries import BuildingNotFound, InvalidBuildingReference
 from tilaapp.services.reference import InvalidReference
@@ -92,6 +93,15 @@ def _file_error(error: OSError) -> list[str]:
     ]
 
 
+def _reader_failed(error: ReaderProcessFailed) -> list[str]:
+    return [
+        _(
+            "Reading the file {path} failed: {detail}. The database was not changed. "
+            "The log file tells more."
+        ).format(path=error.path, detail=error.detail)
+    ]
+
+
 def _usage(error: UsageError) -> list[str]:
     return [str(error)]
 
@@ -108,6 +118,7 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (BuildingNotFound, _building_not_found),
     (InvalidBuildingReference, _invalid_reference),
     (InvalidReference, _invalid_reference_file),
+    (ReaderProcessFailed, _reader_failed),
     (OSError, _file_error),
     (UsageError, _usage),
 )

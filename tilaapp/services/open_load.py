@@ -44,10 +44,15 @@ ADDRESS_INDEX = "ix_building_address_building_id"
 class ReaderProcessFailed(Exception):
     """A reader process stopped with an unexpected error."""
 
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(f"{path}: {detail}")
+
 
 @dataclass
 class ReadSummary:
-    """What a reader reports besides its buildings."""
+    """Problems, row counts, date and encoding that a reader reports besides its buildings."""
 
     problems: list[RowProblem] = field(default_factory=list)
     rows: int = 0
@@ -303,7 +308,7 @@ def _receive(
             try:
                 kind, payload = connection.recv()
             except EOFError as error:
-                raise ReaderProcessFailed(f"{path}: a reader process ended early") from error
+                raise ReaderProcessFailed(path, "a reader process ended early") from error
             if kind == "buildings":
                 loader.write(payload)
                 progress(loader.report.buildings_in_file)
@@ -320,7 +325,8 @@ def _receive(
                     **{k: v for k, v in params.items() if k != "file"},
                 )
             else:
-                raise ReaderProcessFailed(f"{path}: {payload}")
+                log.error("Reader process failed on %s: %s", path, payload)
+                raise ReaderProcessFailed(path, str(payload))
 
 
 def load_in_this_process(
