@@ -87,12 +87,43 @@ def test_foreign_key_violation_rejected(tmp_path: Path) -> None:
     database.close()
 
 
-def test_migration_matches_models(tmp_path: Path) -> None:
-    database = open_database(tmp_path / "schema.sqlite")
-    with database.engine.connect() as connection:
+def test_migrations_build_model_schema(tmp_path: Path) -> None:
+    from alembic import command
+
+    from tilaapp.storage.database import alembic_config, create_sqlite_engine
+
+    engine = create_sqlite_engine(tmp_path / "migrated.sqlite")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    database.close()
+    engine.dispose()
     assert differences == []
+
+
+def test_new_database_matches_migrated(tmp_path: Path) -> None:
+    from alembic import command
+
+    from tilaapp.storage.database import alembic_config, create_sqlite_engine
+
+    migrated = create_sqlite_engine(tmp_path / "migrated.sqlite")
+    config = alembic_config()
+    with migrated.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    open_database(tmp_path / "created.sqlite").close()
+
+    def schema(path: Path) -> set[tuple[str, str]]:
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute(
+                "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+        return set(rows)
+
+    migrated.dispose()
+    assert schema(tmp_path / "created.sqlite") == schema(tmp_path / "migrated.sqlite")
 
 
 def test_newer_schema_refused(tmp_path: Path) -> None:
@@ -255,3 +286,14 @@ def test_column_types_follow_field_kinds(kind: FieldKind, python_type: type) -> 
     for spec in FIELDS_BY_NAME.values():
         if spec.kind is kind:
             assert table.columns[spec.name].type.python_type is python_type, spec.name
+
+
+def test_revision_list_matches_migrations() -> None:
+    from alembic.script import ScriptDirectory
+
+    from tilaapp.storage.database import HEAD_REVISION, SCHEMA_REVISIONS, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    walked = [revision.revision for revision in script.walk_revisions()]
+    assert list(SCHEMA_REVISIONS) == list(reversed(walked))
+    assert script.get_heads() == [HEAD_REVISION]

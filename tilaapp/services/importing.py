@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -151,7 +152,13 @@ class _InputFile:
     """
 
     group: ReaderGroup
-    sha256: str
+    hashing: Future[str]
+    """The SHA-256, computed in a thread while the file is read: hashlib and file reads
+    release the GIL, so the hash costs no wall time next to the Python-bound reading."""
+
+    @property
+    def sha256(self) -> str:
+        return self.hashing.result()
 
     @property
     def path(self) -> Path:
@@ -177,7 +184,9 @@ def _group_sha256(paths: tuple[Path, ...]) -> str:
     return hashlib.sha256("\n".join(f"{name} {sha}" for name, sha in hashes).encode()).hexdigest()
 
 
-def _open_readers(paths: Iterable[Path], options: ImportOptions) -> list[_InputFile]:
+def _open_readers(
+    paths: Iterable[Path], options: ImportOptions, hashing: ThreadPoolExecutor
+) -> list[_InputFile]:
     """Check every file before the database is touched; reject them all together."""
     groups, rejections = open_readers(list(paths), municipalities=options.municipalities)
     inputs: list[_InputFile] = []
@@ -187,7 +196,7 @@ def _open_readers(paths: Iterable[Path], options: ImportOptions) -> list[_InputF
         except FileRejected as error:
             rejections.append(error)
             continue
-        inputs.append(_InputFile(group, _group_sha256(group.paths)))
+        inputs.append(_InputFile(group, hashing.submit(_group_sha256, group.paths)))
     for rejected in rejections:
         log.warning("Rejected %s: %s", rejected.path, rejected.reason.value)
     if rejections:
@@ -284,15 +293,18 @@ class _Importer:
             path=path,
             file_name=name,
             source=item.source.value,
-            sha256=item.sha256,
+            sha256="",
             scope=scope_of(self.options.municipalities),
             extraction_date=extraction_date,
             extraction_date_origin=origin,
         )
-        if _already_imported(self.session, report.sha256, report.source, report.scope):
-            report.already_imported = True
-            log.info("Skipped %s: the same file was imported before (%s)", path, report.sha256)
-            return report
+        # A database without batches has imported nothing, so the hash can wait.
+        if self._has_batches():
+            report.sha256 = item.sha256
+            if _already_imported(self.session, report.sha256, report.source, report.scope):
+                report.already_imported = True
+                log.info("Skipped %s: the same file was imported before (%s)", path, report.sha256)
+                return report
 
         batch = self._add_batch(report, name)
         first_load = not source_has_rows(self.session, report.source)
@@ -302,6 +314,7 @@ class _Importer:
         else:
             self._merge_records(item, batch, report, first_load=first_load)
             self._finish_report(report, reader)
+        report.sha256 = batch.sha256 = item.sha256
         batch.counts_json = json.dumps(report.counts())
         _store_problems(self.session, batch.id, report.problems)
         log.info("Imported %s as batch %d: %s", path, batch.id, report.counts())
@@ -344,6 +357,9 @@ class _Importer:
         loader.finish()
         self.municipalities_seen |= loader.municipalities_seen
         return summary
+
+    def _has_batches(self) -> bool:
+        return self.session.execute(select(ImportBatch.id).limit(1)).first() is not None
 
     def _add_batch(self, report: FileReport, file_name: str) -> ImportBatch:
         batch = ImportBatch(
@@ -398,9 +414,19 @@ def import_files(
     ``is_cancelled`` returns True; in both cases the database is unchanged, and a database
     file that this call created is removed again.
     """
-    readers = _open_readers(paths, options)
-    group = GroupSetup(options.home_municipality, options.owner_business_ids)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hashing:
+        return _import(database_path, _open_readers(paths, options, hashing), options,
+                       progress, is_cancelled)  # fmt: skip
 
+
+def _import(
+    database_path: Path,
+    readers: list[_InputFile],
+    options: ImportOptions,
+    progress: ProgressCallback | None,
+    is_cancelled: Callable[[], bool] | None,
+) -> ImportReport:
+    group = GroupSetup(options.home_municipality, options.owner_business_ids)
     database = open_database(database_path)
     backup: Path | None = None
     try:

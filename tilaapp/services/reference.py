@@ -14,8 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from tilaapp.domain.numbers import decimal_to_text
 
 log = logging.getLogger(__name__)
@@ -129,6 +127,9 @@ def reference_schema() -> dict[str, Any]:
 
 def validate_reference_document(document: Any) -> list[str]:
     """Return one English line per schema violation; an empty list for a valid document."""
+    # Imported here: jsonschema takes a tenth of a second to import.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(reference_schema())
     return [
         f"{'/'.join(str(part) for part in error.absolute_path) or '(document)'}: {error.message}"

@@ -16,10 +16,6 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.xml.functions import fromstring as parse_xml
-
 from tilaapp.sources.records import FileRejected, RejectionReason
 
 logger = logging.getLogger(__name__)
@@ -50,6 +46,14 @@ _READ_ERRORS = (
     TypeError,
     ParseError,
 )
+
+
+def _parse_xml(data: bytes) -> Any:
+    # openpyxl is imported on first use: it takes a tenth of a second to import, and
+    # commands that read no workbook should not wait for it.
+    from openpyxl.xml.functions import fromstring
+
+    return fromstring(data)
 
 
 def check_workbook_file(path: Path, *, max_size: int) -> None:
@@ -83,9 +87,12 @@ def open_workbook(path: Path) -> Iterator[Any]:
 
     openpyxl gets a file object, not the path, because it rejects a path by its extension.
     """
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     with _open_binary(path) as file:
         try:
-            workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
+            workbook = load_workbook(file, read_only=True, data_only=True)
         except (*_READ_ERRORS, InvalidFileException) as error:
             raise FileRejected(
                 path, RejectionReason.UNREADABLE, detail=f"{type(error).__name__}: {error}"
@@ -134,7 +141,7 @@ def workbook_sheet_names(path: Path) -> list[str] | None:
             part = find_workbook_part(archive)
             if part is None:
                 return None
-            root = parse_xml(archive.read(part))
+            root = _parse_xml(archive.read(part))
     except (*_READ_ERRORS, RuntimeError, NotImplementedError):
         # zipfile raises RuntimeError for an encrypted member and NotImplementedError for
         # an unknown compression method.
@@ -223,7 +230,7 @@ def _check_members(path: Path, archive: zipfile.ZipFile) -> None:
 def _office_document_target(archive: zipfile.ZipFile) -> str | None:
     """Return the workbook part that the package relationships name, or None."""
     try:
-        root = parse_xml(archive.read(_PACKAGE_RELATIONSHIPS))
+        root = _parse_xml(archive.read(_PACKAGE_RELATIONSHIPS))
     except _READ_ERRORS:
         return None
 

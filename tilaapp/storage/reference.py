@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tilaapp.domain import municipalities as bundled
@@ -23,27 +23,34 @@ def seed_municipalities(session: Session) -> bool:
     if stored_year is not None and stored_year >= bundled.LIST_YEAR:
         return False
 
-    for item in bundled.municipalities().values():
-        session.merge(
-            Municipality(
-                code=item.code,
-                name_fi=item.name_fi,
-                name_sv=item.name_sv,
-                region_code=item.region_code,
-                list_year=bundled.LIST_YEAR,
-            )
-        )
-    for merger in bundled.mergers():
-        session.merge(
-            Municipality(
-                code=merger.old_code,
-                name_fi=merger.old_name,
-                name_sv=merger.old_name,
-                region_code=None,
-                list_year=bundled.LIST_YEAR,
-                merged_into_code=merger.new_code,
-                merged_year=merger.year,
-            )
-        )
+    rows = [
+        {
+            "code": item.code,
+            "name_fi": item.name_fi,
+            "name_sv": item.name_sv,
+            "region_code": item.region_code,
+            "list_year": bundled.LIST_YEAR,
+            "merged_into_code": None,
+            "merged_year": None,
+        }
+        for item in bundled.municipalities().values()
+    ]
+    rows += [
+        {
+            "code": merger.old_code,
+            "name_fi": merger.old_name,
+            "name_sv": merger.old_name,
+            "region_code": None,
+            "list_year": bundled.LIST_YEAR,
+            "merged_into_code": merger.new_code,
+            "merged_year": merger.year,
+        }
+        for merger in bundled.mergers()
+    ]
+    if stored_year is None:
+        session.execute(insert(Municipality), rows)
+    else:
+        for row in rows:
+            session.merge(Municipality(**row))
     log.info("Stored the municipality list of %d", bundled.LIST_YEAR)
     return True
