@@ -42,14 +42,17 @@ def _database_path(args: argparse.Namespace) -> Path:
     return path if path is not None else default_database_path()
 
 
-def _municipality_code(text: str) -> str:
+def _municipality_code(text: str, option: str) -> str:
     try:
         code = normalise_municipality_code(text)
     except ValueError:
         code = None
     if code is None or municipality(code) is None:
         raise UsageError(
-            _("{code} is not a municipality code of the list of municipalities.").format(code=text)
+            _(
+                "{option} {code}: the code is not in the list of municipalities. Give the "
+                "municipality's three-digit code, such as 081 for Hartola."
+            ).format(option=option, code=text)
         )
     return code
 
@@ -61,9 +64,10 @@ def _business_id(text: str) -> str:
         business_id = None
     if business_id is None or not check_business_id(business_id):
         raise UsageError(
-            _("{value} is not a valid business ID (format 1234567-8 with a check digit).").format(
-                value=text
-            )
+            _(
+                "--owner-business-id {value}: the business ID is not valid. A business ID has "
+                "seven digits, a hyphen and a check digit, such as 0112038-9."
+            ).format(value=text)
         )
     return business_id
 
@@ -72,19 +76,22 @@ def import_options(args: argparse.Namespace) -> ImportOptions:
     """Validate the import options; raise ``UsageError`` naming the first bad value."""
     municipalities = None
     if args.municipality:
-        municipalities = frozenset(_municipality_code(code) for code in args.municipality)
+        municipalities = frozenset(
+            _municipality_code(code, "--municipality") for code in args.municipality
+        )
     extraction_date = None
     if args.extraction_date:
         try:
             extraction_date = parse_iso_date(args.extraction_date)
         except ValueError as error:
             raise UsageError(
-                _("{value} is not a date in the form YYYY-MM-DD.").format(
-                    value=args.extraction_date
-                )
+                _(
+                    "--extraction-date {value}: give an existing date in the form YYYY-MM-DD, "
+                    "such as 2026-09-30."
+                ).format(value=args.extraction_date)
             ) from error
     return ImportOptions(
-        home_municipality=_municipality_code(args.home) if args.home else None,
+        home_municipality=_municipality_code(args.home, "--home") if args.home else None,
         municipalities=municipalities,
         owner_business_ids=tuple(_business_id(b) for b in args.owner_business_id or ()),
         extraction_date=extraction_date,
@@ -124,7 +131,7 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
         sys.stdout.write(render.list_csv(buildings))
     else:
-        print(render.list_text(buildings))
+        print(render.list_text(buildings, all_buildings=args.all))
     return EXIT_OK
 
 
@@ -147,10 +154,12 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_reference(args: argparse.Namespace) -> int:
-    from tilaapp.services.reference import write_reference
+    from tilaapp.services.reference import check_output_path, write_reference
     from tilaapp.services.reference_build import build_reference
 
     try:
+        # Checked before the files are read, which can take seconds.
+        check_output_path(args.out)
         data = build_reference(list(args.files))
         write_reference(args.out, data)
     except Exception as error:

@@ -10,8 +10,13 @@ from tilaapp.services.importing import ImportCancelled, ImportRejected
 from tilaapp.services.open_load import ReaderProcessFailed
 from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
 from tilaapp.services.queries import BuildingNotFound, InvalidBuildingReference
-from tilaapp.services.reference import InvalidReference
-from tilaapp.storage.database import NotADatabaseError, SchemaTooNewError, StorageError
+from tilaapp.services.reference import InvalidReference, OutputNotReplaceable
+from tilaapp.storage.database import (
+    DatabaseNotFound,
+    NotADatabaseError,
+    SchemaTooNewError,
+    StorageError,
+)
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -86,6 +91,8 @@ def _invalid_reference_file(error: InvalidReference) -> list[str]:
 
 
 def _file_error(error: OSError) -> list[str]:
+    if isinstance(error, IsADirectoryError):
+        return [_("{path} is a folder, not a file.").format(path=error.filename)]
     return [
         _("The file {path} could not be read or written: {reason}").format(
             path=error.filename, reason=error.strerror
@@ -102,6 +109,30 @@ def _reader_failed(error: ReaderProcessFailed) -> list[str]:
     ]
 
 
+def _output_not_replaceable(error: OutputNotReplaceable) -> list[str]:
+    if error.is_folder:
+        return [
+            _("{path} is a folder. Give the name of the reference file to write.").format(
+                path=error.path
+            )
+        ]
+    return [
+        _(
+            "{path} exists and is not a reference file, so it was not overwritten. Give "
+            "another file name."
+        ).format(path=error.path)
+    ]
+
+
+def _database_not_found(error: DatabaseNotFound) -> list[str]:
+    return [
+        _(
+            "The database {path} does not exist. Create it by importing a register file: "
+            "tilaapp import FILE --db {path}"
+        ).format(path=error.path)
+    ]
+
+
 def _usage(error: UsageError) -> list[str]:
     return [str(error)]
 
@@ -112,12 +143,14 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (ImportCancelled, _cancelled),
     (SchemaTooNewError, _schema_too_new),
     (NotADatabaseError, _not_a_database),
+    (DatabaseNotFound, _database_not_found),
     (StorageError, _storage),
     (HomeMunicipalityConflict, _home_conflict),
     (UnknownMunicipality, _unknown_municipality),
     (BuildingNotFound, _building_not_found),
     (InvalidBuildingReference, _invalid_reference),
     (InvalidReference, _invalid_reference_file),
+    (OutputNotReplaceable, _output_not_replaceable),
     (ReaderProcessFailed, _reader_failed),
     (OSError, _file_error),
     (UsageError, _usage),

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tilaapp.cli.argparse_texts import install as install_argparse_texts
+from tilaapp.cli.argparse_texts import translate_error
 from tilaapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from tilaapp.i18n import gettext as _
 
@@ -22,7 +24,8 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(2, _("{program}: error: {message}\n").format(program=self.prog, message=message))
+        text = translate_error(message)
+        self.exit(2, _("{program}: error: {message}\n").format(program=self.prog, message=text))
 
 
 def _common_options() -> _Parser:
@@ -39,7 +42,7 @@ def _database_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         type=Path,
-        metavar="PATH",
+        metavar=_("PATH"),
         help=_("database file (default: tilaapp.sqlite in the user data folder)"),
     )
 
@@ -56,21 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
     importing = commands.add_parser(
         "import", parents=[common], help=_("import register files into the database")
     )
-    importing.add_argument("files", nargs="+", type=Path, metavar="FILE", help=_("register file"))
+    importing.add_argument(
+        "files", nargs="+", type=Path, metavar=_("FILE"), help=_("register file")
+    )
     _database_option(importing)
     importing.add_argument(
-        "--home", metavar="CODE", help=_("home municipality of a new database (3-digit code)")
+        "--home", metavar=_("CODE"), help=_("home municipality of a new database (3-digit code)")
     )
     importing.add_argument(
         "--municipality",
         action="append",
-        metavar="CODE",
+        metavar=_("CODE"),
         help=_("keep only buildings located in this municipality (repeatable)"),
     )
     importing.add_argument(
         "--owner-business-id",
         action="append",
-        metavar="Y-TUNNUS",
+        metavar=_("BUSINESS-ID"),
         help=_(
             "business ID of an entity of the municipal group, the municipality's own first "
             "(repeatable)"
@@ -78,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importing.add_argument(
         "--extraction-date",
-        metavar="YYYY-MM-DD",
+        metavar=_("YYYY-MM-DD"),
         help=_("extraction date of files that do not carry one (default: today)"),
     )
     importing.add_argument("--json", action="store_true", help=_("print the report as JSON"))
@@ -99,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     showing.add_argument(
         "building",
-        metavar="ID",
+        metavar=_("ID"),
         help=_("permanent building identifier, id:N, or old identifier PROPERTYID-NNN"),
     )
     _database_option(showing)
@@ -116,9 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help=_("compute per-municipality figures from open data files into a reference file"),
     )
-    build.add_argument("files", nargs="+", type=Path, metavar="FILE", help=_("open data file"))
+    build.add_argument("files", nargs="+", type=Path, metavar=_("FILE"), help=_("open data file"))
     build.add_argument(
-        "--out", type=Path, required=True, metavar="FILE", help=_("reference file to write")
+        "--out", type=Path, required=True, metavar=_("FILE"), help=_("reference file to write")
     )
     build.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
 
@@ -143,6 +148,7 @@ def _language_from(argv: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_from(arguments))
+    install_argparse_texts()
     parser = build_parser()
     args = parser.parse_args(arguments)
 
@@ -164,4 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": commands.run_demo,
         "reference": commands.run_reference,
     }
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except BrokenPipeError:
+        # The reader of the output (such as `head`) stopped reading: not an error. Point
+        # stdout at devnull so that Python's own flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

@@ -127,7 +127,7 @@ def _file_text(report: FileReport) -> list[str]:
         )
     ]
     if report.already_imported:
-        lines.append("  " + _("The same file was imported before; nothing was changed."))
+        lines.append("  " + _("The same file was imported before, so it was not read again."))
         return lines
     counts = report.counts()
     lines.append(
@@ -203,7 +203,10 @@ def import_text(report: ImportReport) -> str:
         lines.append(
             _("A copy of the database before the import: {path}").format(path=report.backup)
         )
-    lines.append(_("Database: {path}").format(path=report.database))
+    if report.database_created:
+        lines.append(_("Created a new database: {path}").format(path=report.database))
+    else:
+        lines.append(_("Database: {path}").format(path=report.database))
     return "\n".join(lines)
 
 
@@ -259,6 +262,14 @@ def _list_headers() -> list[str]:
     ]
 
 
+def _tenure_text(tenure: str | None) -> str:
+    names = {
+        "owned": pgettext("tenure", "owned"),
+        "leased_in": pgettext("tenure", "leased in"),
+    }
+    return "" if tenure is None else names.get(tenure, tenure)
+
+
 def _class_origin_text(origin: str) -> str:
     names = {
         "register": pgettext("building class from", "register"),
@@ -292,6 +303,7 @@ def list_csv(buildings: list[BuildingSummary]) -> str:
         cells[LIST_COLUMNS.index("building_class_origin")] = _class_origin_text(
             summary.building_class_origin
         )
+        cells[LIST_COLUMNS.index("tenure")] = _tenure_text(summary.tenure)
         writer.writerow(cells)
     return "\ufeff" + output.getvalue()
 
@@ -321,9 +333,14 @@ def _class_text(summary: BuildingSummary) -> str:
     return f"{code} {code_name('building_class_2018', code)}"
 
 
-def list_text(buildings: list[BuildingSummary]) -> str:
+def list_text(buildings: list[BuildingSummary], *, all_buildings: bool = False) -> str:
+    if not buildings and all_buildings:
+        return _("The database has no buildings. Import a register file first.")
     if not buildings:
-        return _("No buildings.")
+        return _(
+            "The portfolio has no buildings. Buildings join it at import when their owner's "
+            "business ID is given with --owner-business-id; list every building with --all."
+        )
     lines = [
         ngettext("{count} building:", "{count} buildings:", len(buildings)).format(
             count=len(buildings)

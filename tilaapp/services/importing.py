@@ -430,7 +430,9 @@ def _import(
     database = open_database(database_path)
     backup: Path | None = None
     try:
-        if not database.created and _any_new(database, readers, scope_of(options.municipalities)):
+        changes_group = bool(options.home_municipality or options.owner_business_ids)
+        scope = scope_of(options.municipalities)
+        if not database.created and (changes_group or _any_new(database, readers, scope)):
             backup = backup_database(database_path, reason="before-import")
         with database.session() as session:
             importer = _Importer(session, options, progress, is_cancelled)

@@ -165,14 +165,52 @@ def read_reference(path: Path) -> ReferenceData:
     )
 
 
+class OutputNotReplaceable(Exception):
+    """The output path is a folder or a file that is not a reference file."""
+
+    def __init__(self, path: Path, *, is_folder: bool) -> None:
+        self.path = path
+        self.is_folder = is_folder
+        super().__init__(f"{path}: {'a folder' if is_folder else 'not a reference file'}")
+
+
+def is_reference_file(path: Path) -> bool:
+    """Return True when ``path`` holds a ``tilaapp.reference/1`` document (valid or not)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except OSError:
+        return False
+    return b'"tilaapp.reference/' in head
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse to write over a folder or any existing file other than a reference file.
+
+    Nothing else may be lost to a mistyped ``--out``: a database, an input file, a note.
+    """
+    if path.is_dir():
+        raise OutputNotReplaceable(path, is_folder=True)
+    if path.exists() and not is_reference_file(path):
+        raise OutputNotReplaceable(path, is_folder=False)
+
+
 def write_reference(path: Path, data: ReferenceData) -> None:
-    """Write ``data`` after checking it against the schema, replacing ``path`` atomically."""
+    """Write ``data`` after checking it against the schema, replacing ``path`` atomically.
+
+    Raises ``OutputNotReplaceable`` for a folder or an existing file that is not a
+    reference file, and ``InvalidReference`` when ``data`` breaks the schema.
+    """
+    check_output_path(path)
     document = data.to_json()
     problems = validate_reference_document(document)
     if problems:
         raise InvalidReference(path, problems)
     temporary = path.with_name(path.name + ".part")
-    temporary.write_text(
-        json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
-    temporary.replace(path)
+    try:
+        temporary.write_text(
+            json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)

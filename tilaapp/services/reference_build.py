@@ -158,7 +158,9 @@ def _classify(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     ryhti_files: list[Path] = []
     rejections: list[FileRejected] = []
     for path in paths:
-        if not path.is_file():
+        if path.is_dir():
+            rejections.append(FileRejected(path, RejectionReason.IS_A_FOLDER))
+        elif not path.is_file():
             rejections.append(FileRejected(path, RejectionReason.NOT_FOUND))
         elif sniff_dvv_open(path):
             open_files.append(path)

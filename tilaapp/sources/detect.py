@@ -37,6 +37,8 @@ def supported_formats_text() -> str:
 
 def detect_source(path: Path) -> Source:
     """Return the format of ``path`` by its content; raise ``FileRejected`` when none fits."""
+    if path.is_dir():
+        raise FileRejected(path, RejectionReason.IS_A_FOLDER)
     if not path.is_file():
         raise FileRejected(path, RejectionReason.NOT_FOUND)
     if sniff_dvv_extract(path):

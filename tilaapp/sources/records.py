@@ -195,6 +195,7 @@ class BuildingRecord:
 
 class RejectionReason(enum.StrEnum):
     NOT_FOUND = "not_found"
+    IS_A_FOLDER = "is_a_folder"
     TOO_LARGE = "too_large"
     EMPTY = "empty"
     NOT_A_WORKBOOK = "not_a_workbook"
@@ -216,6 +217,7 @@ class RejectionReason(enum.StrEnum):
 
 REJECTION_MESSAGES: dict[RejectionReason, str] = {
     RejectionReason.NOT_FOUND: N_("The file {file} was not found."),
+    RejectionReason.IS_A_FOLDER: N_("{file} is a folder, not a file. Give the files to read."),
     RejectionReason.TOO_LARGE: N_(
         "The file {file} is {size} MB; files over {limit} MB are not read."
     ),

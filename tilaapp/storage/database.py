@@ -32,6 +32,14 @@ class StorageError(Exception):
     """A database cannot be opened or used."""
 
 
+class DatabaseNotFound(StorageError):
+    """A command that reads a database was given a path with no database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path}: database not found")
+
+
 class SchemaTooNewError(StorageError):
     """The database was written by a newer version of tilaapp."""
 
@@ -203,7 +211,7 @@ def open_database(path: Path, *, create: bool = True) -> Database:
     """
     existed = path.exists() and path.stat().st_size > 0
     if not existed and not create:
-        raise StorageError(f"{path}: database not found")
+        raise DatabaseNotFound(path)
     if existed:
         _check_is_sqlite(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,149 @@
+"""Command-line behaviour a user meets: refusals, translated help and errors, backups."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from devtools.dvv_workbook import MUNICIPALITY_BUSINESS_ID, sample_buildings, write_extract
+from devtools.opt_file import OptRow, valid_prt, write_opt
+from tilaapp.cli.main import main
+from tilaapp.storage.database import backups_folder
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def open_file(tmp_path: Path) -> Path:
+    rows = [OptRow(prt=valid_prt(n)).cells() for n in range(1, 4)]
+    return write_opt(tmp_path / "osoitteet.OPT", rows)
+
+
+def test_reference_out_refuses_input_file(
+    open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _sha(open_file)
+    status, _out, err = _run(capsys, "reference", "build", str(open_file), "--out", str(open_file))
+    assert status == 1
+    assert open_file.name in err
+    assert _sha(open_file) == before
+
+
+def test_reference_out_refuses_database(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kanta.sqlite"
+    assert main(["import", str(open_file), "--db", str(db)]) == 0
+    capsys.readouterr()
+    before = _sha(db)
+    status, _out, _err = _run(capsys, "reference", "build", str(open_file), "--out", str(db))
+    assert status == 1
+    assert _sha(db) == before
+
+
+def test_reference_out_refuses_folder(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "kansio"
+    folder.mkdir()
+    status, _out, err = _run(capsys, "reference", "build", str(open_file), "--out", str(folder))
+    assert status == 1
+    assert "kansio" in err
+    assert list(tmp_path.glob("*.part")) == []
+
+
+def test_reference_out_replaces_reference(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "vertailu.json"
+    assert _run(capsys, "reference", "build", str(open_file), "--out", str(out))[0] == 0
+    assert _run(capsys, "reference", "build", str(open_file), "--out", str(out))[0] == 0
+
+
+def test_folder_as_input_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "aineisto"
+    folder.mkdir()
+    status, _out, err = _run(capsys, "import", str(folder), "--db", str(tmp_path / "x.sqlite"))
+    assert status == 1
+    assert "aineisto" in err
+    assert "kansio" in err
+
+
+def test_group_change_takes_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    extract = write_extract(tmp_path / "x.xlsx", sample_buildings())
+    db = tmp_path / "kanta.sqlite"
+    assert main(["import", str(extract), "--db", str(db)]) == 0
+    status = main(
+        ["import", str(extract), "--db", str(db), "--owner-business-id", MUNICIPALITY_BUSINESS_ID]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert len(list(backups_folder(db).glob("*.sqlite"))) == 1
+    assert "tilasalkkuun" in out
+
+
+def test_new_database_announced(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _err = _run(capsys, "import", str(open_file), "--db", str(tmp_path / "u.sqlite"))
+    assert status == 0
+    assert "Luotiin uusi tietokanta" in out
+
+
+def test_missing_database_tells_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _out, err = _run(capsys, "list", "--db", str(tmp_path / "puuttuu.sqlite"))
+    assert status == 1
+    assert "tilaapp import" in err
+    assert not (tmp_path / "puuttuu.sqlite").exists()
+
+
+def test_empty_portfolio_explained(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "k.sqlite"
+    main(["import", str(open_file), "--db", str(db)])
+    capsys.readouterr()
+    status, out, _err = _run(capsys, "list", "--db", str(db))
+    assert status == 0
+    assert "--owner-business-id" in out
+    assert "--all" in out
+
+
+def test_help_in_finnish(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("käyttö: ")
+    assert "valitsimet" in out
+    assert "TIEDOSTO" in out
+
+
+def test_argparse_error_in_swedish(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--lang", "sv", "import"])
+    err = capsys.readouterr().err
+    assert raised.value.code == 2
+    assert "dessa krävs" in err
+    assert "the following arguments" not in err
+
+
+def test_option_named_in_municipality_error(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _out, err = _run(
+        capsys, "import", str(open_file), "--db", str(tmp_path / "m.sqlite"), "--home", "999"
+    )
+    assert status == 2
+    assert "--home 999" in err
