@@ -22,7 +22,7 @@ from tilaapp.domain.identifiers import (
 from tilaapp.domain.municipalities import municipality
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import ImportOptions, import_files
-from tilaapp.services.queries import building_details, find_building_id, list_buildings
+from tilaapp.services.queries import building_details, find_building_id, iter_buildings
 from tilaapp.storage.database import default_database_path, open_database
 
 
@@ -121,17 +121,19 @@ def run_list(args: argparse.Namespace) -> int:
         return _print_errors(error)
     try:
         with database.read_session() as session:
-            buildings = list_buildings(session, all_buildings=args.all)
+            buildings = iter_buildings(session, all_buildings=args.all)
+            if args.json:
+                chunks = render.list_json_chunks(buildings, all_buildings=args.all)
+            elif args.csv:
+                sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
+                chunks = render.list_csv_chunks(buildings)
+            else:
+                lines = render.list_text_lines(buildings, all_buildings=args.all)
+                chunks = (line + "\n" for line in lines)
+            for chunk in chunks:
+                sys.stdout.write(chunk)
     finally:
         database.close()
-
-    if args.json:
-        _print_json(render.list_json(buildings, all_buildings=args.all))
-    elif args.csv:
-        sys.stdout.reconfigure(encoding="utf-8", newline="")  # type: ignore[union-attr]
-        sys.stdout.write(render.list_csv(buildings))
-    else:
-        print(render.list_text(buildings, all_buildings=args.all))
     return EXIT_OK
 
 
@@ -210,7 +212,8 @@ def run_demo(args: argparse.Namespace) -> int:
     database = open_database(report.database, create=False)
     try:
         with database.read_session() as session:
-            print(render.list_text(list_buildings(session)))
+            for line in render.list_text_lines(iter_buildings(session)):
+                print(line)
     finally:
         database.close()
     return EXIT_OK if report.files else EXIT_REJECTED

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -234,13 +236,21 @@ def _summary_json(summary: BuildingSummary) -> dict[str, Any]:
     return {name: to_json_value(getattr(summary, name)) for name in LIST_COLUMNS}
 
 
-def list_json(buildings: list[BuildingSummary], *, all_buildings: bool) -> dict[str, Any]:
-    return {
-        "format": "tilaapp.list/1",
-        "scope": "all" if all_buildings else "portfolio",
-        "count": len(buildings),
-        "buildings": [_summary_json(b) for b in buildings],
-    }
+def list_json_chunks(buildings: Iterable[BuildingSummary], *, all_buildings: bool) -> Iterator[str]:
+    """Yield the ``tilaapp.list/1`` object in pieces, one building at a time."""
+    scope = "all" if all_buildings else "portfolio"
+    yield (
+        '{\n  "format": "tilaapp.list/1",\n  "scope": ' + json.dumps(scope) + ',\n  "buildings": ['
+    )
+    count = 0
+    for summary in buildings:
+        yield (
+            ("," if count else "")
+            + "\n    "
+            + json.dumps(_summary_json(summary), ensure_ascii=False)
+        )
+        count += 1
+    yield f'\n  ],\n  "count": {count}\n}}\n'
 
 
 def _list_headers() -> list[str]:
@@ -293,19 +303,22 @@ def _csv_cell(value: Any) -> str:
     return neutralise_text(str(value))
 
 
-def list_csv(buildings: list[BuildingSummary]) -> str:
-    """Return the list as Finnish Excel opens it: UTF-8 with BOM, ``;``, decimal comma."""
+def list_csv_chunks(buildings: Iterable[BuildingSummary]) -> Iterator[str]:
+    """Yield the list as Finnish Excel opens it: UTF-8 with BOM, ``;``, decimal comma."""
     output = io.StringIO()
     writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
     writer.writerow(_list_headers())
+    yield "\ufeff" + output.getvalue()
     for summary in buildings:
+        output.seek(0)
+        output.truncate()
         cells = [_csv_cell(getattr(summary, name)) for name in LIST_COLUMNS]
         cells[LIST_COLUMNS.index("building_class_origin")] = _class_origin_text(
             summary.building_class_origin
         )
         cells[LIST_COLUMNS.index("tenure")] = _tenure_text(summary.tenure)
         writer.writerow(cells)
-    return "\ufeff" + output.getvalue()
+        yield output.getvalue()
 
 
 def display_value(name: str, value: Any) -> str:
@@ -333,36 +346,34 @@ def _class_text(summary: BuildingSummary) -> str:
     return f"{code} {code_name('building_class_2018', code)}"
 
 
-def list_text(buildings: list[BuildingSummary], *, all_buildings: bool = False) -> str:
-    if not buildings and all_buildings:
-        return _("The database has no buildings. Import a register file first.")
-    if not buildings:
-        return _(
-            "The portfolio has no buildings. Buildings join it at import when their owner's "
-            "business ID is given with --owner-business-id; list every building with --all."
-        )
-    lines = [
-        ngettext("{count} building:", "{count} buildings:", len(buildings)).format(
-            count=len(buildings)
-        )
-    ]
+def list_text_lines(
+    buildings: Iterable[BuildingSummary], *, all_buildings: bool = False
+) -> Iterator[str]:
+    """Yield one line per building, then a line with the count."""
+    count = 0
     for summary in buildings:
-        class_text = _class_text(summary)
         area = (
             format_decimal(summary.gross_floor_area) + " m²"
             if summary.gross_floor_area is not None
             else "–"
         )
-        lines.append(
-            "  id:{id}  {prt}  {address}  {klass}  {area}".format(
-                id=summary.id,
-                prt=summary.permanent_building_identifier or "–",
-                address=summary.address or "–",
-                klass=class_text,
-                area=area,
-            )
+        yield "id:{id}  {prt}  {address}  {klass}  {area}".format(
+            id=summary.id,
+            prt=summary.permanent_building_identifier or "–",
+            address=summary.address or "–",
+            klass=_class_text(summary),
+            area=area,
         )
-    return "\n".join(lines)
+        count += 1
+    if count == 0 and all_buildings:
+        yield _("The database has no buildings. Import a register file first.")
+    elif count == 0:
+        yield _(
+            "The portfolio has no buildings. Buildings join it at import when their owner's "
+            "business ID is given with --owner-business-id; list every building with --all."
+        )
+    else:
+        yield ngettext("{count} building.", "{count} buildings.", count).format(count=count)
 
 
 # ---------------------------------------------------------------- show

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,11 +19,18 @@ from tilaapp.domain.identifiers import (
     normalise_permanent_building_identifier,
     parse_old_building_identifier,
 )
-from tilaapp.services.values import FieldValues, field_values, to_json_value
+from tilaapp.services.values import (
+    FieldValues,
+    RegisterEntry,
+    choose_register_entry,
+    field_values,
+    to_json_value,
+)
 from tilaapp.storage.models import (
     Building,
     BuildingAddress,
     ChangeRecord,
+    HolderEntity,
     ImportBatch,
     LocalValue,
     PortfolioEntry,
@@ -253,62 +261,122 @@ LIST_FIELDS = (
 )
 
 
-def _first_addresses(session: Session, building_ids: list[int]) -> dict[int, str]:
-    addresses: dict[int, list[BuildingAddress]] = defaultdict(list)
-    query = select(BuildingAddress).where(BuildingAddress.building_id.in_(building_ids))
-    for address in session.scalars(query):
-        addresses[address.building_id].append(address)
-    order = {source.value: index for index, source in enumerate(SOURCE_PRIORITY)}
-    result: dict[int, str] = {}
-    for building_id, items in addresses.items():
-        first = min(items, key=lambda a: (order.get(a.source, 9), a.address_number or 0, a.id))
-        result[building_id] = format_address(first)
-    return result
-
-
 def format_address(address: BuildingAddress) -> str:
     street = " ".join(p for p in (address.street_name_fi, address.house_number) if p)
     place = " ".join(p for p in (address.postal_code, address.post_office_fi) if p)
     return ", ".join(p for p in (street, place) if p)
 
 
+LIST_CHUNK = 2_000
+"""Buildings per round of queries: bounds memory however many buildings are listed."""
+
+
 def list_buildings(session: Session, *, all_buildings: bool = False) -> list[BuildingSummary]:
     """Return the portfolio, or with ``all_buildings`` every stored building, by id."""
-    query = select(Building).options(
-        selectinload(Building.register_values),
-        selectinload(Building.local_value),
-        selectinload(Building.portfolio_entry).selectinload(PortfolioEntry.holder_entity),
+    return list(iter_buildings(session, all_buildings=all_buildings))
+
+
+def iter_buildings(session: Session, *, all_buildings: bool = False) -> Iterator[BuildingSummary]:
+    """Yield the portfolio, or with ``all_buildings`` every stored building, by id.
+
+    Reads in chunks of ``LIST_CHUNK`` buildings with plain column queries, so that a
+    national database of millions of buildings lists in bounded memory.
+    """
+    query = (
+        select(
+            Building.id,
+            Building.permanent_building_identifier,
+            PortfolioEntry.tenure,
+            HolderEntity.business_id,
+        )
+        .outerjoin(PortfolioEntry, PortfolioEntry.building_id == Building.id)
+        .outerjoin(HolderEntity, HolderEntity.id == PortfolioEntry.holder_entity_id)
+        .order_by(Building.id)
     )
     if not all_buildings:
-        query = query.join(PortfolioEntry)
-    buildings = list(session.scalars(query.order_by(Building.id)))
-    addresses = _first_addresses(session, [b.id for b in buildings])
-    return [_summary(building, addresses.get(building.id)) for building in buildings]
+        query = query.where(PortfolioEntry.building_id.is_not(None))
+    result = session.execute(query.execution_options(yield_per=LIST_CHUNK))
+    for chunk in result.partitions():
+        yield from _summaries(session, list(chunk))
 
 
-def _summary(building: Building, address: str | None) -> BuildingSummary:
-    rows = list(building.register_values)
-    local: LocalValue | None = building.local_value
-    values = {name: field_values(FIELDS_BY_NAME[name], rows, local).in_use for name in LIST_FIELDS}
-    class_2018, origin = building_class_2018_for(
-        values["building_class_2018"], values["use_class_1994"]
+_REGISTER_LIST_FIELDS = tuple(name for name in LIST_FIELDS if FIELDS_BY_NAME[name].register)
+
+
+def _summaries(session: Session, buildings: list[Any]) -> Iterator[BuildingSummary]:
+    first, last = buildings[0][0], buildings[-1][0]
+    register = _rows_by_building(
+        session,
+        select(
+            RegisterValue.building_id,
+            RegisterValue.source,
+            RegisterValue.extraction_date,
+            RegisterValue.is_present,
+            *(getattr(RegisterValue, name) for name in _REGISTER_LIST_FIELDS),
+        ).where(RegisterValue.building_id.between(first, last)),
     )
-    entry = building.portfolio_entry
-    return BuildingSummary(
-        id=building.id,
-        permanent_building_identifier=building.permanent_building_identifier,
-        municipality_number=values["municipality_number"],
-        property_identifier=values["property_identifier"],
-        address=address,
-        local_name=values["local_name"],
-        building_class_2018=class_2018,
-        building_class_origin=origin,
-        use_class_1994=values["use_class_1994"],
-        gross_floor_area=values["gross_floor_area"],
-        completion_date=values["completion_date"],
-        in_portfolio=entry is not None,
-        holder_business_id=entry.holder_entity.business_id
-        if entry and entry.holder_entity
-        else None,
-        tenure=entry.tenure if entry else None,
+    local = _rows_by_building(
+        session,
+        select(LocalValue.building_id, *(getattr(LocalValue, name) for name in LIST_FIELDS)).where(
+            LocalValue.building_id.between(first, last)
+        ),
     )
+    addresses = _first_addresses_between(session, first, last)
+
+    for building_id, identifier, tenure, holder in buildings:
+        values = _values_in_use(register.get(building_id, []), local.get(building_id, []))
+        class_2018, origin = building_class_2018_for(
+            values["building_class_2018"], values["use_class_1994"]
+        )
+        yield BuildingSummary(
+            id=building_id,
+            permanent_building_identifier=identifier,
+            municipality_number=values["municipality_number"],
+            property_identifier=values["property_identifier"],
+            address=addresses.get(building_id),
+            local_name=values["local_name"],
+            building_class_2018=class_2018,
+            building_class_origin=origin,
+            use_class_1994=values["use_class_1994"],
+            gross_floor_area=values["gross_floor_area"],
+            completion_date=values["completion_date"],
+            in_portfolio=tenure is not None,
+            holder_business_id=holder,
+            tenure=tenure,
+        )
+
+
+def _rows_by_building(session: Session, query: Any) -> dict[int, list[Any]]:
+    rows: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(query):
+        rows[row[0]].append(row)
+    return rows
+
+
+def _values_in_use(register: list[Any], local: list[Any]) -> dict[str, Any]:
+    """Return the value in use of each listed field: local if set, else the register's."""
+    values: dict[str, Any] = {}
+    local_row = local[0] if local else None
+    for index, name in enumerate(LIST_FIELDS):
+        local_value = local_row[index + 1] if local_row is not None else None
+        if local_value is not None or name not in _REGISTER_LIST_FIELDS:
+            values[name] = local_value
+            continue
+        column = 4 + _REGISTER_LIST_FIELDS.index(name)
+        chosen = choose_register_entry(
+            [RegisterEntry(row[1], row[column], 0, row[2], row[3]) for row in register]
+        )
+        values[name] = chosen.value if chosen is not None else None
+    return values
+
+
+def _first_addresses_between(session: Session, first: int, last: int) -> dict[int, str]:
+    order = {source.value: index for index, source in enumerate(SOURCE_PRIORITY)}
+    best: dict[int, tuple[tuple[int, int, int], BuildingAddress]] = {}
+    query = select(BuildingAddress).where(BuildingAddress.building_id.between(first, last))
+    for address in session.scalars(query):
+        key = (order.get(address.source, 9), address.address_number or 0, address.id)
+        current = best.get(address.building_id)
+        if current is None or key < current[0]:
+            best[address.building_id] = (key, address)
+    return {building_id: format_address(address) for building_id, (_, address) in best.items()}
