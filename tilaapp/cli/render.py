@@ -11,10 +11,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tilaapp.domain.codelists import code_name
+from tilaapp.domain.codelists import code_name, is_known_code
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.fields import FIELDS_BY_NAME, LOCAL, FieldKind
-from tilaapp.domain.formatting import format_date, format_decimal, format_partial_date
+from tilaapp.domain.formatting import (
+    format_date,
+    format_decimal,
+    format_money,
+    format_partial_date,
+)
 from tilaapp.domain.identifiers import format_property_identifier
 from tilaapp.domain.municipalities import municipality_name
 from tilaapp.domain.numbers import decimal_to_text
@@ -379,19 +384,51 @@ def list_text_lines(
 # ---------------------------------------------------------------- show
 
 
+# Units of the decimal fields, shown after their values.
+FIELD_UNITS = {
+    "gross_floor_area": "m²",
+    "total_area": "m²",
+    "floor_area": "m²",
+    "basement_area": "m²",
+    "civil_defence_shelter_size": "m²",
+    "volume": "m³",
+    "utilisation_rate": "%",
+    "coordinate_north": "m",
+    "coordinate_east": "m",
+}
+
+
+def _field_text(name: str, value: Any, origin: str | None) -> str:
+    """Return a value with its unit, or a code with its name in the list of ``origin``."""
+    spec = FIELDS_BY_NAME[name]
+    if value is None:
+        return "–"
+    if spec.kind is FieldKind.MONEY:
+        return format_money(value)
+    if spec.kind is FieldKind.CODE and name != "municipality_number":
+        list_id = spec.code_lists.get(origin or "", spec.code_lists.get(LOCAL, ""))
+        if list_id and is_known_code(list_id, value):
+            return f"{value} {code_name(list_id, value)}"
+        return code_name(list_id, value) if list_id else str(value)
+    text = display_value(name, value)
+    unit = FIELD_UNITS.get(name)
+    return f"{text} {unit}" if unit else text
+
+
 def _show_field_line(name: str, item: dict[str, Any]) -> str | None:
     in_use = item["in_use"]
     if in_use["value"] is None and not item["register"]:
         return None
     spec = FIELDS_BY_NAME[name]
-    value = _typed(spec.kind, in_use["value"])
-    text = display_value(name, value)
-    if spec.kind is FieldKind.CODE and value is not None and name != "municipality_number":
-        list_id = spec.code_lists.get(in_use["origin"] or "", spec.code_lists.get(LOCAL, ""))
-        if list_id:
-            text = f"{value} {code_name(list_id, value)}"
+    text = _field_text(name, _typed(spec.kind, in_use["value"]), in_use["origin"])
     origin = source_name(in_use["origin"]) if in_use["origin"] else _("no value")
     line = f"  {_(spec.label)}: {text} ({origin})"
+    if in_use["origin"] == LOCAL and item["register"]:
+        registered = "; ".join(
+            f"{source_name(source)}: {_field_text(name, _typed(spec.kind, entry['value']), source)}"
+            for source, entry in item["register"].items()
+        )
+        line += "  " + _("register: {values}").format(values=registered)
     if item["sources_disagree"]:
         others = "; ".join(
             f"{source_name(source)}: {display_value(name, _typed(spec.kind, entry['value']))}"
@@ -411,6 +448,44 @@ def _typed(kind: FieldKind, value: Any) -> Any:
     return value
 
 
+def _portfolio_text(portfolio: dict[str, Any] | None) -> str:
+    if portfolio is None:
+        return _("Not in the portfolio.")
+    holder = portfolio["holder"]
+    if holder is None:
+        return _("In the portfolio ({tenure}), holder not named.").format(
+            tenure=_tenure_text(portfolio["tenure"])
+        )
+    return _("In the portfolio ({tenure}), holder {name} ({business_id}).").format(
+        tenure=_tenure_text(portfolio["tenure"]),
+        name=holder["name"] or "–",
+        business_id=holder["business_id"],
+    )
+
+
+def _owners_text(owners: list[dict[str, Any]]) -> str | None:
+    if not owners:
+        return None
+    persons = sum(1 for owner in owners if owner["is_person"])
+    organisations = sorted({o["business_id"] or "–" for o in owners if not o["is_person"]})
+    parts = []
+    if organisations:
+        parts.append(
+            ngettext(
+                "{count} organisation ({business_ids})",
+                "{count} organisations ({business_ids})",
+                len(organisations),
+            ).format(count=len(organisations), business_ids=", ".join(organisations))
+        )
+    if persons:
+        parts.append(
+            ngettext("{count} private person", "{count} private persons", persons).format(
+                count=persons
+            )
+        )
+    return _("Owners in the register: {owners}").format(owners=", ".join(parts))
+
+
 def show_text(details: dict[str, Any]) -> str:
     building = details["building"]
     lines = [
@@ -428,6 +503,10 @@ def show_text(details: dict[str, Any]) -> str:
                 state=state,
             )
         )
+    lines.append("  " + _portfolio_text(details["portfolio"]))
+    owners = _owners_text(details["owners"])
+    if owners:
+        lines.append("  " + owners)
     for name, item in details["fields"].items():
         line = _show_field_line(name, item)
         if line is not None:
