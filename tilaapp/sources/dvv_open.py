@@ -33,7 +33,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
 
 from tilaapp.domain.codelists import is_known_code, normalise_code
 from tilaapp.domain.dates import parse_register_date
@@ -192,7 +191,7 @@ CompactBuilding = tuple[
 ]
 """First row, identifier, municipality, use class, north and east in thousandths of a
 metre, property identifier, postal code of address 1, and the addresses."""
-_Building = TypeVar("_Building")
+
 """A line number, the line's bytes without the line feed, and whether the line can continue
 the building of the previous line: no row with another identifier is between them."""
 
@@ -258,6 +257,16 @@ class DvvOpenReader:
         Raises ``FileRejected`` before the first record for every file-level problem, and
         during reading for a damaged archive or invalid UTF-16 text.
         """
+        for compact in self.read_compact():
+            yield building_record(compact)
+
+    def read_compact(self, share: tuple[int, int] | None = None) -> Iterator[CompactBuilding]:
+        """Yield the buildings as ``CompactBuilding`` tuples, the form bulk loading writes.
+
+        ``read`` yields the same buildings as records. With ``share`` = (index, count), this
+        reader reads only its share of the buildings (see ``building_share``), so that
+        ``count`` processes can read one file together.
+        """
         if not self._checked:
             self.check()
         self._reset()
@@ -267,7 +276,7 @@ class DvvOpenReader:
             decoder = source.line_decoder(self._report_decoding)
             rows = _RowReader(self._path.name, decoder, self.problems)
             try:
-                yield from rows.buildings(self._lines(source))
+                yield from rows.buildings(self._lines(source), share)
             except READ_ERRORS as error:
                 raise rejection_for(self._path, error) from error
             finally:
@@ -281,28 +290,6 @@ class DvvOpenReader:
             len(self.problems),
             self.encoding,
         )
-
-    def read_compact(self, share: tuple[int, int] | None = None) -> Iterator[CompactBuilding]:
-        """Yield the buildings as ``CompactBuilding`` tuples: ``read`` for bulk loading.
-
-        The rows, checks and problems are those of ``read``; only the form differs. With
-        ``share`` = (index, count), this reader reads only its share of the buildings (see
-        ``building_share``), so that ``count`` processes can read one file together.
-        """
-        if not self._checked:
-            self.check()
-        self._reset()
-
-        with self._open() as source:
-            self._describe(source)
-            decoder = source.line_decoder(self._report_decoding)
-            rows = _RowReader(self._path.name, decoder, self.problems)
-            try:
-                yield from rows.buildings(self._lines(source), rows.values.compact_building, share)
-            except READ_ERRORS as error:
-                raise rejection_for(self._path, error) from error
-            finally:
-                self._finish(rows)
 
     def _open(self) -> AbstractContextManager[TextSource]:
         return open_text_source(
@@ -525,18 +512,15 @@ class _RowReader:
         return self.values.newest_date
 
     def buildings(
-        self,
-        lines: Iterator[_Line],
-        make: Callable[[_Run], _Building] | None = None,
-        share: tuple[int, int] | None = None,
-    ) -> Iterator[_Building]:
-        """Yield one building per run of rows, made by ``make`` (by default a record).
+        self, lines: Iterator[_Line], share: tuple[int, int] | None = None
+    ) -> Iterator[CompactBuilding]:
+        """Yield one building per run of rows.
 
         With ``share`` = (index, count), only the buildings that ``building_share`` gives
         to ``index`` of ``count`` readers are read; every other line is passed over
         unchecked, because another reader of the same file reads it.
         """
-        build: Callable[[_Run], Any] = make or self.values.building
+        build = self.values.compact_building
         decode = self._decoder.decode
         run = _Run(b"\x00")
         previous_raw, previous_number = b"", -2
@@ -735,9 +719,6 @@ class _ValueParser:
         self._municipalities: dict[str, tuple[str | None, list[_Finding]]] = {}
         self._use_classes: dict[str, tuple[str | None, list[_Finding]]] = {}
         self._dates: dict[str, datetime.date | None] = {}
-
-    def building(self, run: _Run) -> BuildingRecord:
-        return building_record(self.compact_building(run))
 
     def compact_building(self, run: _Run) -> CompactBuilding:
         """Return the building as plain tuples, the form bulk loading writes from.
