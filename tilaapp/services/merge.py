@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tilaapp.domain.fields import REGISTER_FIELDS
@@ -72,7 +72,12 @@ class RecordMerger:
         self._load_index()
 
     def _load_index(self) -> None:
-        """Load identifiers and this source's rows once, so that merging needs no lookups."""
+        """Load identifiers and this source's rows once, so that merging needs no lookups.
+
+        NOTE: this holds every row of the source in memory, about 6 kB per building (355 MB
+        for a re-import of 58,800 buildings); a re-import of a whole-country source needs
+        these look-ups made per batch of records instead.
+        """
         rows = self.session.execute(
             select(Building.id, Building.permanent_building_identifier)
         ).all()
@@ -88,6 +93,22 @@ class RecordMerger:
             for row in source_rows
             if row.is_present and row.old_building_identifier
         }
+        self.stored_addresses = self._load_grouped(BuildingAddress, _ADDRESS_FIELDS)
+        self.stored_owners = self._load_grouped(BuildingOwner, _OWNER_FIELDS)
+
+    def _load_grouped(
+        self, model: type[BuildingAddress] | type[BuildingOwner], fields: tuple[str, ...]
+    ) -> dict[int, list[tuple[Any, ...]]]:
+        """Return this source's address or owner rows as tuples by building, in id order."""
+        query = (
+            select(model.building_id, *(getattr(model, name) for name in fields))
+            .where(model.source == self.source)
+            .order_by(model.building_id, model.id)
+        )
+        grouped: dict[int, list[tuple[Any, ...]]] = {}
+        for building_id, *values in self.session.execute(query):
+            grouped.setdefault(building_id, []).append(tuple(values))
+        return grouped
 
     def _find_building(self, record: BuildingRecord) -> int | None:
         identifier = usable_identifier(record.permanent_building_identifier)
@@ -230,19 +251,15 @@ class RecordMerger:
     def _replace_addresses(
         self, building_id: int, addresses: list[AddressRecord], *, record_history: bool = True
     ) -> bool:
-        stored = self.session.scalars(
-            select(BuildingAddress)
-            .where(
+        stored = self.stored_addresses.get(building_id, [])
+        new = [dataclasses.astuple(address) for address in addresses]
+        if stored == new:
+            return False
+        self.session.execute(
+            delete(BuildingAddress).where(
                 BuildingAddress.building_id == building_id, BuildingAddress.source == self.source
             )
-            .order_by(BuildingAddress.id)
-        ).all()
-        if [_address_tuple(a) for a in stored] == [
-            tuple(dataclasses.astuple(a)) for a in addresses
-        ]:
-            return False
-        for address in stored:
-            self.session.delete(address)
+        )
         self.session.add_all(
             BuildingAddress(
                 building_id=building_id,
@@ -252,24 +269,23 @@ class RecordMerger:
             )
             for address in addresses
         )
+        self.stored_addresses[building_id] = new
         if record_history:
             self._record_change(
-                building_id, ADDRESSES_FIELD, _addresses_text(stored), _records_text(addresses)
+                building_id, ADDRESSES_FIELD, _addresses_text(stored), _addresses_text(new)
             )
         return True
 
     def _replace_owners(self, building_id: int, owners: list[OwnerRecord]) -> None:
-        stored = self.session.scalars(
-            select(BuildingOwner)
-            .where(BuildingOwner.building_id == building_id, BuildingOwner.source == self.source)
-            .order_by(BuildingOwner.id)
-        ).all()
-        if [(o.is_person, o.owner_type, o.business_id) for o in stored] == [
-            (o.is_person, o.owner_type, o.business_id) for o in owners
-        ]:
+        stored = self.stored_owners.get(building_id, [])
+        new = [(owner.is_person, owner.owner_type, owner.business_id) for owner in owners]
+        if stored == new:
             return
-        for owner in stored:
-            self.session.delete(owner)
+        self.session.execute(
+            delete(BuildingOwner).where(
+                BuildingOwner.building_id == building_id, BuildingOwner.source == self.source
+            )
+        )
         self.session.add_all(
             BuildingOwner(
                 building_id=building_id,
@@ -281,6 +297,7 @@ class RecordMerger:
             )
             for owner in owners
         )
+        self.stored_owners[building_id] = new
 
     def finish(self, *, marks_absence: bool = True) -> None:
         """Mark absence unless the batch is one page of a larger download."""
@@ -320,19 +337,12 @@ class RecordMerger:
 _FIELD_NAMES = frozenset(spec.name for spec in REGISTER_FIELDS)
 
 
-def _address_tuple(address: BuildingAddress) -> tuple[Any, ...]:
-    return tuple(getattr(address, name) for name in _ADDRESS_FIELDS)
-
-
 _ADDRESS_FIELDS = tuple(f.name for f in dataclasses.fields(AddressRecord))
+_OWNER_FIELDS = ("is_person", "owner_type", "business_id")
 
 
-def _addresses_text(addresses: Sequence[BuildingAddress]) -> str | None:
-    return "; ".join(_format_address(_address_tuple(a)) for a in addresses) or None
-
-
-def _records_text(addresses: Sequence[AddressRecord]) -> str | None:
-    return "; ".join(_format_address(dataclasses.astuple(a)) for a in addresses) or None
+def _addresses_text(addresses: Sequence[tuple[Any, ...]]) -> str | None:
+    return "; ".join(_format_address(address) for address in addresses) or None
 
 
 def _format_address(parts: tuple[Any, ...]) -> str:
