@@ -327,3 +327,52 @@ def test_reference_build_rejects_extract(tmp_path: Path) -> None:
     out = tmp_path / "reference.json"
     assert main(["reference", "build", str(extract), "--out", str(out)]) == 1
     assert not out.exists()
+
+
+def test_reimport_over_several_batches(tmp_path: Path) -> None:
+    rows = list(synthetic_rows(5_000, seed=3))
+    db = tmp_path / "batches.sqlite"
+    _import(db, write_opt(tmp_path / "first.OPT", rows))
+    buildings, _addresses = _expected_counts(tmp_path / "first.OPT")
+
+    # The newer file drops every building of municipality 091 and moves one date on.
+    newer_rows = [(*row[:15], "20250101") for row in rows if row[1] != "091"]
+    newer = write_opt(tmp_path / "newer.OPT", newer_rows)
+    remaining, _ = _expected_counts(newer)
+    report = _import(db, newer).files[0]
+    counts = report.counts()
+    assert buildings > 2_000
+    assert counts["unchanged"] == remaining
+    assert counts["added"] == 0
+    # A whole-file batch judges only the municipalities it contains, so the buildings
+    # of 091 stay present.
+    assert counts["no_longer_present"] == 0
+    assert _table_counts(db)[0] == buildings
+
+
+def test_absence_marked_over_several_batches(tmp_path: Path) -> None:
+    rows = [row for row in synthetic_rows(6_000, seed=5) if row[1] != "091"]
+    keep = {row[0] for row in rows[::2]}
+    db = tmp_path / "absent.sqlite"
+    first = write_opt(tmp_path / "first.OPT", rows)
+    buildings, _ = _expected_counts(first)
+    _import(db, first)
+
+    newer_rows = [(*row[:15], "20250101") for row in rows if row[0] in keep]
+    newer = write_opt(tmp_path / "newer.OPT", newer_rows)
+    # Only municipalities that the newer whole file contains are judged.
+    covered = {row[1] for row in newer_rows}
+    gone = {row[0] for row in rows if row[0] not in keep and row[1] in covered}
+    counts = _import(db, newer).files[0].counts()
+    with sqlite3.connect(db) as connection:
+        absent = connection.execute(
+            "SELECT count(*) FROM register_value WHERE is_present = 0"
+        ).fetchone()[0]
+        history = connection.execute(
+            "SELECT count(*) FROM change_history WHERE field = 'present_in_source'"
+        ).fetchone()[0]
+    assert len(gone) > 2_000
+    assert buildings > len(gone)
+    assert counts["no_longer_present"] == len(gone)
+    assert absent == len(gone)
+    assert history == len(gone)

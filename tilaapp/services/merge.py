@@ -6,10 +6,10 @@ import dataclasses
 import datetime
 import enum
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from tilaapp.domain.fields import REGISTER_FIELDS
@@ -25,12 +25,15 @@ from tilaapp.storage.models import (
     ImportBatch,
     RegisterValue,
 )
+from tilaapp.storage.types import UTCDateTime
 
 if TYPE_CHECKING:
     from tilaapp.services.importing import FileReport
 
 log = logging.getLogger(__name__)
 
+MERGE_BATCH_SIZE = 2_000
+LOOKUP_CHUNK = 500
 PRESENCE_FIELD = "present_in_source"
 """History field recording that a building left or re-entered a register source."""
 ADDRESSES_FIELD = "addresses"
@@ -68,77 +71,128 @@ class RecordMerger:
         self.os_user = os_user
         self.now = now
         self.source = batch.source
-        self.seen_building_ids: set[int] = set()
-        self._load_index()
+        self.pending: list[BuildingRecord] = []
 
-    def _load_index(self) -> None:
-        """Load identifiers and this source's rows once, so that merging needs no lookups.
+    def merge(self, record: BuildingRecord) -> None:
+        self.report.buildings_in_file += 1
+        self._count_owners(record)
+        self.report.addresses += len(record.addresses)
+        self.pending.append(record)
+        if len(self.pending) >= MERGE_BATCH_SIZE:
+            self._merge_pending()
 
-        NOTE: this holds every row of the source in memory, about 6 kB per building (355 MB
-        for a re-import of 58,800 buildings); a re-import of a whole-country source needs
-        these look-ups made per batch of records instead.
+    def _merge_pending(self) -> None:
+        """Merge the pending records with look-ups made for all of them at once.
+
+        Only the rows of this batch of records are held as objects, and they are released
+        after the batch is written, so memory does not grow with the source.
         """
-        rows = self.session.execute(
-            select(Building.id, Building.permanent_building_identifier)
-        ).all()
-        self.building_by_identifier = {prt: building_id for building_id, prt in rows if prt}
-        self.buildings_without_identifier = {building_id for building_id, prt in rows if not prt}
+        records, self.pending = self.pending, []
+        if not records:
+            return
+        self._load_batch(records)
+        for record in records:
+            self._merge_one(record)
+        self.session.flush()
+        for row in self.rows_by_building.values():
+            self.session.expunge(row)
 
-        source_rows = self.session.scalars(
-            select(RegisterValue).where(RegisterValue.source == self.source)
-        ).all()
-        self.rows_by_building = {row.building_id: row for row in source_rows}
-        self.present_by_old_identifier = {
-            row.old_building_identifier: row.building_id
-            for row in source_rows
-            if row.is_present and row.old_building_identifier
-        }
-        self.stored_addresses = self._load_grouped(BuildingAddress, _ADDRESS_FIELDS)
-        self.stored_owners = self._load_grouped(BuildingOwner, _OWNER_FIELDS)
+    def _load_batch(self, records: list[BuildingRecord]) -> None:
+        identifiers = sorted(
+            {i for r in records if (i := usable_identifier(r.permanent_building_identifier))}
+        )
+        self.building_by_identifier: dict[str, int] = {}
+        for chunk in _chunks(identifiers):
+            found = self.session.execute(
+                select(Building.permanent_building_identifier, Building.id).where(
+                    Building.permanent_building_identifier.in_(chunk)
+                )
+            )
+            self.building_by_identifier.update((str(prt), int(bid)) for prt, bid in found)
+
+        old_identifiers = sorted(
+            {
+                old
+                for r in records
+                if usable_identifier(r.permanent_building_identifier) is None
+                and (old := r.old_building_identifier)
+            }
+        )
+        self.by_old_identifier = self._buildings_by_old_identifier(old_identifiers)
+
+        building_ids = sorted(
+            {*self.building_by_identifier.values(), *self.by_old_identifier.values()}
+        )
+        self.rows_by_building: dict[int, RegisterValue] = {}
+        for chunk in _chunks(building_ids):
+            query = select(RegisterValue).where(
+                RegisterValue.source == self.source, RegisterValue.building_id.in_(chunk)
+            )
+            self.rows_by_building.update(
+                (row.building_id, row) for row in self.session.scalars(query)
+            )
+        self.stored_addresses = self._load_grouped(BuildingAddress, _ADDRESS_FIELDS, building_ids)
+        self.stored_owners = self._load_grouped(BuildingOwner, _OWNER_FIELDS, building_ids)
+
+    def _buildings_by_old_identifier(self, old_identifiers: list[str]) -> dict[str, int]:
+        """Return the buildings without a permanent identifier that an old identifier names.
+
+        The old changing identifier matches only when neither side has a usable permanent
+        identifier, and only among buildings still present in a source; this source's
+        row wins over another source's.
+        """
+        found: dict[str, tuple[bool, int]] = {}
+        for chunk in _chunks(old_identifiers):
+            query = (
+                select(
+                    RegisterValue.old_building_identifier,
+                    RegisterValue.source,
+                    RegisterValue.building_id,
+                )
+                .join(Building, Building.id == RegisterValue.building_id)
+                .where(
+                    RegisterValue.old_building_identifier.in_(chunk),
+                    RegisterValue.is_present.is_(True),
+                    Building.permanent_building_identifier.is_(None),
+                )
+            )
+            for old, source, building_id in self.session.execute(query):
+                if old is None:
+                    continue
+                preferred = source == self.source
+                if old not in found or (preferred and not found[old][0]):
+                    found[old] = (preferred, building_id)
+        return {old: building_id for old, (_, building_id) in found.items()}
 
     def _load_grouped(
-        self, model: type[BuildingAddress] | type[BuildingOwner], fields: tuple[str, ...]
+        self,
+        model: type[BuildingAddress] | type[BuildingOwner],
+        fields: tuple[str, ...],
+        building_ids: list[int],
     ) -> dict[int, list[tuple[Any, ...]]]:
         """Return this source's address or owner rows as tuples by building, in id order."""
-        query = (
-            select(model.building_id, *(getattr(model, name) for name in fields))
-            .where(model.source == self.source)
-            .order_by(model.building_id, model.id)
-        )
         grouped: dict[int, list[tuple[Any, ...]]] = {}
-        for building_id, *values in self.session.execute(query):
-            grouped.setdefault(building_id, []).append(tuple(values))
+        for chunk in _chunks(building_ids):
+            query = (
+                select(model.building_id, *(getattr(model, name) for name in fields))
+                .where(model.source == self.source, model.building_id.in_(chunk))
+                .order_by(model.building_id, model.id)
+            )
+            for building_id, *values in self.session.execute(query):
+                grouped.setdefault(building_id, []).append(tuple(values))
         return grouped
 
     def _find_building(self, record: BuildingRecord) -> int | None:
         identifier = usable_identifier(record.permanent_building_identifier)
         if identifier is not None:
             return self.building_by_identifier.get(identifier)
-
-        # The old changing identifier matches only when neither side has a usable
-        # permanent identifier.
         old = record.old_building_identifier
-        if old is None:
-            return None
-        candidate = self.present_by_old_identifier.get(old)
-        if candidate is None:
-            candidate = self._find_by_old_identifier_in_other_sources(old)
-        if candidate in self.buildings_without_identifier:
-            return candidate
-        return None
+        return None if old is None else self.by_old_identifier.get(old)
 
-    def _find_by_old_identifier_in_other_sources(self, old: str) -> int | None:
-        query = select(RegisterValue.building_id).where(
-            RegisterValue.old_building_identifier == old, RegisterValue.is_present.is_(True)
-        )
-        return self.session.scalars(query.limit(1)).first()
-
-    def merge(self, record: BuildingRecord) -> None:
-        self.report.buildings_in_file += 1
-        self._count_owners(record)
-        self.report.addresses += len(record.addresses)
+    def _merge_one(self, record: BuildingRecord) -> None:
         building_id = self._find_building(record)
-        if building_id is not None and building_id in self.seen_building_ids:
+        row = self.rows_by_building.get(building_id) if building_id is not None else None
+        if row is not None and row.batch_id == self.batch.id:
             log.warning("Building %d appears twice in batch %d", building_id, self.batch.id)
             return
 
@@ -147,11 +201,9 @@ class RecordMerger:
             self._add_register_row(building_id, record)
             self._replace_addresses(building_id, record.addresses, record_history=False)
             self._replace_owners(building_id, record.owners)
-            self.seen_building_ids.add(building_id)
             self.report.added += 1
             return
 
-        self.seen_building_ids.add(building_id)
         outcome = self._update_register_row(building_id, record)
         if outcome is _Outcome.OLDER:
             self.report.older_than_stored += 1
@@ -181,8 +233,8 @@ class RecordMerger:
         self.session.flush()
         if identifier is not None:
             self.building_by_identifier[identifier] = building.id
-        else:
-            self.buildings_without_identifier.add(building.id)
+        elif record.old_building_identifier:
+            self.by_old_identifier[record.old_building_identifier] = building.id
         return building.id
 
     def _add_register_row(self, building_id: int, record: BuildingRecord) -> None:
@@ -198,8 +250,6 @@ class RecordMerger:
         )
         self.session.add(row)
         self.rows_by_building[building_id] = row
-        if row.old_building_identifier:
-            self.present_by_old_identifier[row.old_building_identifier] = building_id
 
     def _update_register_row(self, building_id: int, record: BuildingRecord) -> _Outcome:
         row = self.rows_by_building.get(building_id)
@@ -300,38 +350,61 @@ class RecordMerger:
         self.stored_owners[building_id] = new
 
     def finish(self, *, marks_absence: bool = True) -> None:
-        """Mark absence unless the batch is one page of a larger download."""
+        """Merge what is pending, then mark absence unless the batch is one page of many."""
+        self._merge_pending()
         if marks_absence:
             self.mark_absent()
 
     def mark_absent(self) -> None:
         """Mark this source's buildings that a full batch of the same scope no longer has.
 
-        A batch older than a building's stored row says nothing about it. A whole-file
-        batch judges only the municipalities it contains, so that a file of one
-        municipality or region never marks the buildings of others as gone.
+        A building the batch delivered has the batch's id on its row. A batch older than
+        a building's stored row says nothing about it. A whole-file batch judges only the
+        municipalities it contains, so that a file of one municipality or region never
+        marks the buildings of others as gone.
         """
-        covered = self._municipalities_in_batch()
-        for building_id, row in self.rows_by_building.items():
-            if not row.is_present or building_id in self.seen_building_ids:
-                continue
-            if row.scope != self.batch.scope:
-                continue
-            if row.extraction_date > self.batch.extraction_date:
-                continue
-            if self.batch.scope == "all" and row.municipality_number not in covered:
-                continue
-            row.is_present = False
-            row.absent_since_batch_id = self.batch.id
-            self._record_change(building_id, PRESENCE_FIELD, True, False)
-            self.report.no_longer_present += 1
+        conditions = [
+            RegisterValue.source == self.source,
+            RegisterValue.scope == self.batch.scope,
+            RegisterValue.is_present.is_(True),
+            RegisterValue.batch_id != self.batch.id,
+            RegisterValue.extraction_date <= self.batch.extraction_date,
+        ]
+        if self.batch.scope == "all":
+            covered = select(RegisterValue.municipality_number).where(
+                RegisterValue.source == self.source, RegisterValue.batch_id == self.batch.id
+            )
+            conditions.append(RegisterValue.municipality_number.in_(covered))
 
-    def _municipalities_in_batch(self) -> set[str | None]:
-        return {
-            self.rows_by_building[building_id].municipality_number
-            for building_id in self.seen_building_ids
-            if building_id in self.rows_by_building
-        }
+        history = select(
+            RegisterValue.building_id,
+            literal(PRESENCE_FIELD),
+            literal(to_history_text(True)),
+            literal(to_history_text(False)),
+            literal(self.now, UTCDateTime()),
+            literal(self.os_user),
+            literal(self.source),
+            literal(self.batch.id),
+        ).where(*conditions)
+        self.session.execute(
+            insert(ChangeRecord).from_select(
+                ["building_id", "field", "old_value", "new_value", "changed_at", "os_user",
+                 "source", "batch_id"],
+                history,
+            )
+        )  # fmt: skip
+        result = self.session.execute(
+            update(RegisterValue)
+            .where(*conditions)
+            .values(is_present=False, absent_since_batch_id=self.batch.id)
+            .execution_options(synchronize_session=False)
+        )
+        self.report.no_longer_present += result.rowcount  # type: ignore[attr-defined]
+
+
+def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 _FIELD_NAMES = frozenset(spec.name for spec in REGISTER_FIELDS)
