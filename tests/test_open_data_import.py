@@ -362,7 +362,7 @@ def test_absence_marked_over_several_batches(tmp_path: Path) -> None:
     newer = write_opt(tmp_path / "newer.OPT", newer_rows)
     # Only municipalities that the newer whole file contains are judged.
     covered = {row[1] for row in newer_rows}
-    gone = {row[0] for row in rows if row[0] not in keep and row[1] in covered}
+    absent_identifiers = {row[0] for row in rows if row[0] not in keep and row[1] in covered}
     counts = _import(db, newer).files[0].counts()
     with sqlite3.connect(db) as connection:
         absent = connection.execute(
@@ -371,8 +371,8 @@ def test_absence_marked_over_several_batches(tmp_path: Path) -> None:
         history = connection.execute(
             "SELECT count(*) FROM change_history WHERE field = 'present_in_source'"
         ).fetchone()[0]
-    assert len(gone) > 2_000
-    assert buildings > len(gone)
-    assert counts["no_longer_present"] == len(gone)
-    assert absent == len(gone)
-    assert history == len(gone)
+    assert len(absent_identifiers) > 2_000
+    assert buildings > len(absent_identifiers)
+    assert counts["no_longer_present"] == len(absent_identifiers)
+    assert absent == len(absent_identifiers)
+    assert history == len(absent_identifiers)

@@ -26,7 +26,7 @@ class FieldKind(enum.Enum):
 
 
 class Source(enum.StrEnum):
-    """Where a register value came from. The order of members is the tie-break order."""
+    """Register source of a value. The order of the members is the tie-break order."""
 
     DVV_EXTRACT = "dvv_extract"
     RYHTI = "ryhti"

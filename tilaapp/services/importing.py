@@ -246,7 +246,7 @@ def _store_problems(session: Session, batch_id: int, problems: list[RowProblem])
 
 
 def _check_decimal_scale(record: BuildingRecord, problems: list[RowProblem], file: str) -> None:
-    """Leave empty the decimals the database cannot store exactly, and say so."""
+    """Leave empty the decimals the database cannot store exactly, each with a problem."""
     for name, value in record.values.items():
         if not isinstance(value, Decimal):
             continue

@@ -359,7 +359,7 @@ class RecordMerger:
         """Mark this source's buildings that a full batch of the same scope no longer has.
 
         A building the batch delivered has the batch's id on its row. A batch older than
-        a building's stored row says nothing about it. A whole-file batch judges only the
+        a building's stored row does not count for that building. A whole-file batch judges only the
         municipalities it contains, so that a file of one municipality or region never
         marks the buildings of others as gone.
         """

@@ -1,4 +1,4 @@
-"""Which value of a field is in use, and how values are written out as JSON and text."""
+"""Choice of a field's value in use, and the JSON and history text of values."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ class Municipality(Base):
 
 
 class HolderEntity(Base):
-    """An entity of the municipal group that holds buildings."""
+    """An entity of the municipal group that buildings of the portfolio belong to."""
 
     __tablename__ = "holder_entity"
 
