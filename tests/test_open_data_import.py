@@ -376,3 +376,15 @@ def test_absence_marked_over_several_batches(tmp_path: Path) -> None:
     assert counts["no_longer_present"] == len(absent_identifiers)
     assert absent == len(absent_identifiers)
     assert history == len(absent_identifiers)
+
+
+def test_cancel_with_reader_processes(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    db = tmp_path / "cancel.sqlite"
+    _import(db, write_extract(tmp_path / "x.xlsx", sample_buildings()))
+    before = db.read_bytes()
+    with pytest.raises(importing.ImportCancelled):
+        import_files(db, [open_file], ImportOptions(extraction_date=DAY), is_cancelled=lambda: True)
+    assert db.read_bytes() == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -146,6 +147,9 @@ def _language_from(argv: Sequence[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Reader processes of large imports are started with the spawn method; in a frozen
+    # executable (PyInstaller) each of them would otherwise start the whole program again.
+    multiprocessing.freeze_support()
     arguments = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_from(arguments))
     install_argparse_texts()
