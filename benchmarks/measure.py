@@ -80,8 +80,9 @@ def run_measured(
 
     Standard input comes from ``stdin_path`` (or nothing). Standard output goes to
     ``stdout_path`` when given, otherwise to a temporary file whose last lines are kept,
-    so a chatty child never blocks on a full pipe. After ``timeout_seconds`` the child's
-    process group gets SIGKILL and the result has ``timed_out`` set. ``memory_limit_bytes``
+    so a child that writes a lot of output does not block on a full pipe. After
+    ``timeout_seconds`` the child's process group gets SIGKILL and the result has
+    ``timed_out`` set. ``memory_limit_bytes``
     caps the child's address space (RLIMIT_AS), so that a command that would exhaust the
     machine's memory fails instead.
     """

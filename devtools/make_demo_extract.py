@@ -277,7 +277,7 @@ MALE = "male"
 
 @dataclass(frozen=True)
 class Household:
-    """What the person owners of one site share."""
+    """Surname, address and other details that the person owners of one site share."""
 
     surname: str
     birth: datetime.date

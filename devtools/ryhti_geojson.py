@@ -48,9 +48,9 @@ CHECK_ALPHABET = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
 # Labels of the Helsinki file that are, word for word, the Finnish names of codes in
 # Ryhti's code lists. Labels of other lists, and labels that differ in any word from the
-# list's name, are left out: the usage status label "Käytetään vakinaiseen asumiseen"
-# is not the list's "Käytetään vakituiseen asumiseen", the construction method names are
-# unconfirmed, and the main purpose labels are of a coarser third-party grouping.
+# list's name, are left out. For example, the usage status label "Käytetään vakinaiseen
+# asumiseen" is not the list's "Käytetään vakituiseen asumiseen". The construction method
+# names are unconfirmed, and the main purpose labels are of a coarser third-party grouping.
 HELSINKI_LABEL_CODES: dict[str, tuple[str, dict[str, str]]] = {
     "heating_method_fi": (
         "heating_method",
@@ -346,8 +346,8 @@ def write_helsinki_collections(
 ) -> tuple[Path, Path]:
     """Write the open_building and open_address files of ``rows`` into ``folder``.
 
-    With ``tm35`` the building file is in ETRS-TM35FIN and names it in a ``crs`` member;
-    otherwise it is in WGS 84 without one, as OGC API Features servers write it.
+    With ``tm35`` the building file is in ETRS-TM35FIN and names it in a ``crs`` member.
+    Otherwise it is in WGS 84 without a ``crs`` member, as OGC API Features servers write it.
     """
     buildings = [helsinki_building_feature(row, tm35=tm35) for row in rows]
     addresses = [item for row in rows for item in helsinki_address_features(row)]

@@ -147,8 +147,8 @@ def _language_from(argv: Sequence[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Reader processes of large imports are started with the spawn method; in a frozen
-    # executable (PyInstaller) each of them would otherwise start the whole program again.
+    # Large imports start reader processes with the spawn method. In a frozen executable
+    # (PyInstaller) each of them would otherwise start the whole program again.
     multiprocessing.freeze_support()
     arguments = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_from(arguments))

@@ -1,9 +1,9 @@
 """The catalogue of building fields: name, type, code lists and where each field lives.
 
-Field names follow the English names of SYKE's Ryhti building model where one exists
-(``gross_floor_area``, ``number_of_storeys``, ``heating_energy_source``); the Finnish
-register term is given beside each field. Register fields are stored per source in
-``register_value`` and may be overridden in ``local_value``; local-only fields exist only
+Field names follow the English names of SYKE's Ryhti building model where one exists,
+such as ``gross_floor_area``, ``number_of_storeys`` and ``heating_energy_source``. The
+Finnish register term is given beside each field. Register fields are stored per source in
+``register_value`` and may be overridden in ``local_value``. Local-only fields exist only
 in ``local_value``.
 """
 

@@ -1,8 +1,8 @@
 """Fast first load of a register source: plain multi-row INSERTs, no per-building queries.
 
-Used when the database holds no row of the source yet (a new database, or the first
-file of a source), where every record either creates a building or links an existing
-one to the source, and no stored value of the source needs comparing.
+Used when the database has no row of the source yet: a new database, or the first file
+of a source. Then every record either creates a building or links an existing one to the
+source, and no stored value of the source needs comparing.
 """
 
 from __future__ import annotations

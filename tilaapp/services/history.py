@@ -1,4 +1,4 @@
-"""The change history: what changed, when, by whom and from which source, newest first.
+"""The change history, newest first: the field, old and new value, time, user and source.
 
 Values are stored in ``change_history`` as JSON text (``tilaapp.services.values``) and
 read back typed by their field: ``Decimal`` for areas and money, ``PartialDate`` for

@@ -411,7 +411,7 @@ def import_files(
     """Import ``paths`` into the database at ``database_path`` in one transaction.
 
     Raises ``ImportRejected`` when any file cannot be read and ``ImportCancelled`` when
-    ``is_cancelled`` returns True; in both cases the database is unchanged, and a database
+    ``is_cancelled`` returns True. In both cases the database is unchanged, and a database
     file that this call created is removed again.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as hashing:

@@ -138,8 +138,8 @@ class RecordMerger:
         """Return the buildings without a permanent identifier that an old identifier names.
 
         The old changing identifier matches only when neither side has a usable permanent
-        identifier, and only among buildings still present in a source; this source's
-        row wins over another source's.
+        identifier, and only among buildings still present in a source. A row of this
+        source wins over a row of another source.
         """
         found: dict[str, tuple[bool, int]] = {}
         for chunk in _chunks(old_identifiers):

@@ -175,7 +175,11 @@ class OutputNotReplaceable(Exception):
 
 
 def is_reference_file(path: Path) -> bool:
-    """Return True when ``path`` holds a ``tilaapp.reference/1`` document (valid or not)."""
+    """Return True when the first 4 KiB of ``path`` name the ``tilaapp.reference`` format.
+
+    The document need not be valid: an earlier reference file may be replaced whatever
+    its content.
+    """
     try:
         with path.open("rb") as file:
             head = file.read(4096)

@@ -90,8 +90,10 @@ def _source_rank(source: str) -> int:
 
 
 def choose_register_entry(entries: list[RegisterEntry]) -> RegisterEntry | None:
-    """Pick the register value in use: the newest extraction date among the sources that
-    carry the field; equal dates prefer the DVV extract, then Ryhti, then the DVV open file.
+    """Pick the register value in use, from the source with the newest extraction date.
+
+    Only sources that carry the field count. With equal dates the DVV extract wins, then
+    Ryhti, then the DVV open file.
 
     Sources where the building is no longer present are used only when no present source
     carries the field.

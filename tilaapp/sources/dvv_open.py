@@ -672,7 +672,7 @@ def building_share(key: bytes, count: int) -> int:
     """Return which of ``count`` readers reads the building whose first column is ``key``.
 
     The share follows the ninth digit of the identifier, so every row of one building
-    goes to the same reader; rows without such a digit go to the first reader.
+    goes to the same reader. Rows without such a digit go to the first reader.
     """
     if len(key) >= 9 and 48 <= key[8] <= 57:
         return key[8] % count

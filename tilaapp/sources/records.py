@@ -126,7 +126,7 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
 class RowProblem:
     """One problem on one row of an input file.
 
-    ``value`` is None when the cell belongs to a column that holds personal data: such
+    ``value`` is None when the cell belongs to a column of personal data, because such
     values are never copied into a problem list.
     """
 

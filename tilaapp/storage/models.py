@@ -1,7 +1,7 @@
 """SQLAlchemy models of a municipal (or national) database.
 
 Register values are kept per building and per source, apart from the municipality's own
-(local) values; the value in use is chosen at read time (``tilaapp.services.values``).
+(local) values. The value in use is chosen at read time (``tilaapp.services.values``).
 """
 
 from __future__ import annotations
