@@ -167,11 +167,11 @@ def test_money_format_rejects_float() -> None:
         (PartialDate(2020, 2, 1), "fi", "1.2.2020"),
         (PartialDate(1962, 8), "fi", "8.1962"),
         (PartialDate(1962), "fi", "1962"),
-        (PartialDate(2020, 2, 1), "sv", "2020-02-01"),
-        (PartialDate(1962, 8), "sv", "1962-08"),
+        (PartialDate(2020, 2, 1), "sv", "1.2.2020"),
+        (PartialDate(1962, 8), "sv", "8.1962"),
         (PartialDate(1962), "sv", "1962"),
-        (PartialDate(2020, 2, 1), "en", "2/1/2020"),
-        (PartialDate(1962, 8), "en", "8/1962"),
+        (PartialDate(2020, 2, 1), "en", "01/02/2020"),
+        (PartialDate(1962, 8), "en", "08/1962"),
         (PartialDate(1962), "en", "1962"),
         (PartialDate(1962, 12, 31), "fi", "31.12.1962"),
     ],
@@ -182,7 +182,7 @@ def test_partial_date_format(value: PartialDate, language: str, expected: str) -
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("fi", "1.2.2020"), ("sv", "2020-02-01"), ("en", "2/1/2020")],
+    [("fi", "1.2.2020"), ("sv", "1.2.2020"), ("en", "01/02/2020")],
 )
 def test_date_format(language: str, expected: str) -> None:
     assert format_date(datetime.date(2020, 2, 1), language) == expected
@@ -201,7 +201,7 @@ def test_date_format_of_datetime_uses_its_date() -> None:
 def test_date_format_uses_current_language(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(i18n, "current_language", lambda: "sv")
 
-    assert format_date(datetime.date(2020, 2, 1)) == "2020-02-01"
+    assert format_date(datetime.date(2020, 2, 1)) == "1.2.2020"
 
 
 # format_timestamp
@@ -211,8 +211,8 @@ def test_date_format_uses_current_language(monkeypatch: pytest.MonkeyPatch) -> N
     ("language", "expected"),
     [
         ("fi", "1.2.2020 16.05"),
-        ("sv", "2020-02-01 16:05"),
-        ("en", f"2/1/2020, 4:05{NNBSP}PM"),
+        ("sv", "1.2.2020 16.05"),
+        ("en", "01/02/2020, 16:05"),
     ],
 )
 def test_timestamp_format_winter(language: str, expected: str) -> None:

@@ -272,7 +272,7 @@ def test_date_before_1500_rejected() -> None:
 def test_date_message_names_range() -> None:
     message = check("condition_date", PartialDate(2030)).message
     assert message == (
-        "Condition assessment date: enter a date from the year 1500 up to today, 6/15/2025."
+        "Condition assessment date: enter a date from the year 1500 up to today, 15/06/2025."
     )
 
 
@@ -483,8 +483,8 @@ def test_parse_date_forms(language: str, text: str, expected: PartialDate) -> No
     assert parse("completion_date", text, language).value == expected
 
 
-def test_parse_english_month_first() -> None:
-    assert parse("completion_date", "2/1/2020", "en").value == PartialDate(2020, 2, 1)
+def test_parse_english_day_first() -> None:
+    assert parse("completion_date", "1/2/2020", "en").value == PartialDate(2020, 2, 1)
 
 
 def test_parse_english_month_slash() -> None:

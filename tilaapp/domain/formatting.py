@@ -129,8 +129,14 @@ def _display_time_zone() -> ZoneInfo:
     return ZoneInfo(DISPLAY_TIME_ZONE_NAME)
 
 
+# Swedish as written in Finland (CLDR sv_FI: 1.2.2020), English in British order
+# (en_GB: 01/02/2020), never the month-first order of US English.
+_REGIONAL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+
+
 def _locale(language: str | None) -> Locale:
-    return Locale.parse(language if language is not None else i18n.current_language())
+    chosen = language if language is not None else i18n.current_language()
+    return Locale.parse(_REGIONAL_LOCALES.get(chosen, chosen))
 
 
 def _format_with_skeleton(skeleton: str, value: datetime.date, locale: Locale) -> str:

@@ -167,7 +167,7 @@ YEAR_FIELDS = ("acquisition_year", "strategy_target_year")
 
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 _MONTH_YEAR_DOTTED = re.compile(r"([0-9]{1,2})\.([0-9]{4})")
-_MONTH_DAY_YEAR = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_DAY_MONTH_YEAR_SLASHED = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _MONTH_YEAR_SLASHED = re.compile(r"([0-9]{1,2})/([0-9]{4})")
 _ENGLISH_GROUPED_NUMBER = re.compile(r"[-\u2212]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _UNIT_SPELLINGS = {"m²": ("m²", "m2"), "m³": ("m³", "m3"), "%": ("%",), "€": ("€", "EUR")}
@@ -538,8 +538,9 @@ def _date_from_text(text: str, language: str) -> PartialDate | None:
         month, year = (int(part) for part in match.groups())
         return PartialDate(year, month)
 
-    if language == "en" and (match := _MONTH_DAY_YEAR.fullmatch(text)):
-        month, day, year = (int(part) for part in match.groups())
+    # English dates are day first, as British English writes them: 01/02/2020.
+    if language == "en" and (match := _DAY_MONTH_YEAR_SLASHED.fullmatch(text)):
+        day, month, year = (int(part) for part in match.groups())
         return PartialDate(year, month, day)
     if language == "en" and (match := _MONTH_YEAR_SLASHED.fullmatch(text)):
         month, year = (int(part) for part in match.groups())
