@@ -1,0 +1,162 @@
+"""Typed errors as translated messages for the user, for the command line and the GUI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tilaapp.domain.validation import ValidationError
+from tilaapp.i18n import gettext as _
+from tilaapp.services.editing import EditConflict
+from tilaapp.services.importing import ImportCancelled, ImportRejected
+from tilaapp.services.open_load import ReaderProcessFailed
+from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
+from tilaapp.services.portfolio_edit import PortfolioError
+from tilaapp.services.queries import BuildingNotFound, InvalidBuildingReference
+from tilaapp.services.reference import InvalidReference, OutputNotReplaceable
+from tilaapp.storage.database import (
+    DatabaseNotFound,
+    NotADatabaseError,
+    SchemaTooNewError,
+    StorageError,
+)
+
+
+def _own_message(error: ValidationError | EditConflict | PortfolioError) -> list[str]:
+    return [error.message]
+
+
+def _rejected(error: ImportRejected) -> list[str]:
+    return [rejection.message() for rejection in error.rejections]
+
+
+def _cancelled(_error: ImportCancelled) -> list[str]:
+    return [_("The import was cancelled. The database was not changed.")]
+
+
+def _schema_too_new(error: SchemaTooNewError) -> list[str]:
+    return [
+        _(
+            "The database {path} was made with a newer version of tilaapp. Install the "
+            "newest version of tilaapp to open it."
+        ).format(path=error.path)
+    ]
+
+
+def _not_a_database(error: NotADatabaseError) -> list[str]:
+    return [_("The file {path} is not a tilaapp database.").format(path=error.path)]
+
+
+def _storage(error: StorageError) -> list[str]:
+    return [_("The database could not be opened: {detail}").format(detail=str(error))]
+
+
+def _home_conflict(error: HomeMunicipalityConflict) -> list[str]:
+    return [
+        _(
+            "The database already has home municipality {stored}; it cannot be changed "
+            "to {requested} by an import."
+        ).format(stored=error.stored, requested=error.requested)
+    ]
+
+
+def _unknown_municipality(error: UnknownMunicipality) -> list[str]:
+    return [
+        _("Municipality code {code} is not in the list of municipalities.").format(code=error.code)
+    ]
+
+
+def _building_not_found(error: BuildingNotFound) -> list[str]:
+    return [_("No building {reference} in the database.").format(reference=error.reference)]
+
+
+def _invalid_reference(error: InvalidBuildingReference) -> list[str]:
+    return [
+        _(
+            "{reference} is not a building identifier. Give a permanent building "
+            "identifier (such as 1234567892), a database id (id:123) or an old "
+            "identifier (14-digit property identifier, a hyphen and the building "
+            "number, such as 09100100010001-001)."
+        ).format(reference=error.reference)
+    ]
+
+
+def _invalid_reference_file(error: InvalidReference) -> list[str]:
+    return [
+        _("The reference file {path} is not valid: {problems}").format(
+            path=error.path, problems="; ".join(error.problems)
+        )
+    ]
+
+
+def _file_error(error: OSError) -> list[str]:
+    if isinstance(error, IsADirectoryError):
+        return [_("{path} is a folder, not a file.").format(path=error.filename)]
+    return [
+        _("The file {path} could not be read or written: {reason}").format(
+            path=error.filename, reason=error.strerror
+        )
+    ]
+
+
+def _reader_failed(error: ReaderProcessFailed) -> list[str]:
+    return [
+        _(
+            "Reading the file {path} failed: {detail}. The database was not changed. "
+            "The log file tells more."
+        ).format(path=error.path, detail=error.detail)
+    ]
+
+
+def _output_not_replaceable(error: OutputNotReplaceable) -> list[str]:
+    if error.is_folder:
+        return [
+            _("{path} is a folder. Give the name of the reference file to write.").format(
+                path=error.path
+            )
+        ]
+    return [
+        _(
+            "{path} exists and is not a reference file, so it was not overwritten. Give "
+            "another file name."
+        ).format(path=error.path)
+    ]
+
+
+def _database_not_found(error: DatabaseNotFound) -> list[str]:
+    return [
+        _(
+            "The database {path} does not exist. Create it by importing a register file: "
+            "tilaapp import FILE --db {path}"
+        ).format(path=error.path)
+    ]
+
+
+# Checked in order, so a subclass comes before its base class.
+_DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
+    (ValidationError, _own_message),
+    (EditConflict, _own_message),
+    (PortfolioError, _own_message),
+    (ImportRejected, _rejected),
+    (ImportCancelled, _cancelled),
+    (SchemaTooNewError, _schema_too_new),
+    (NotADatabaseError, _not_a_database),
+    (DatabaseNotFound, _database_not_found),
+    (StorageError, _storage),
+    (HomeMunicipalityConflict, _home_conflict),
+    (UnknownMunicipality, _unknown_municipality),
+    (BuildingNotFound, _building_not_found),
+    (InvalidBuildingReference, _invalid_reference),
+    (InvalidReference, _invalid_reference_file),
+    (OutputNotReplaceable, _output_not_replaceable),
+    (ReaderProcessFailed, _reader_failed),
+    (OSError, _file_error),
+)
+
+
+def describe_error(error: Exception) -> list[str]:
+    """Return the user's messages for ``error``, one line each; re-raise unknown errors."""
+    for error_type, describe in _DESCRIBERS:
+        if isinstance(error, error_type):
+            return describe(error)
+    raise error
