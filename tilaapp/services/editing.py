@@ -26,6 +26,7 @@ from tilaapp.domain.validation import editable_field_spec, validate_value
 from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext
 from tilaapp.services.history import field_label
+from tilaapp.services.listing import refresh_list
 from tilaapp.services.queries import BuildingNotFound
 from tilaapp.services.values import to_history_text
 from tilaapp.storage.database import Database, operating_system_user, utc_now
@@ -235,8 +236,11 @@ def write_changes(
     os_user: str,
     now: datetime.datetime,
 ) -> None:
-    """Write the new value of each change and a history row for it."""
+    """Write the new value of each change and a history row for it, and refresh the
+    changed buildings' rows of the register list."""
+    changed: list[int] = []
     for change in changes:
+        changed.append(change.building_id)
         store.write(session, change.building_id, change.field, change.new)
         session.add(
             ChangeRecord(
@@ -249,6 +253,7 @@ def write_changes(
                 source=source,
             )
         )
+    refresh_list(session, changed)
 
 
 def _apply_checked(

@@ -36,6 +36,8 @@ _OTHER_FIELD_LABELS = {
     PORTFOLIO_FIELD: N_("Portfolio"),
     PRESENCE_FIELD: N_("Present in the register source"),
     ADDRESSES_FIELD: N_("Addresses"),
+    # The field of tilaapp.services.repairs, named here because that module imports this one.
+    "repair_needs": N_("Repair needs"),
 }
 
 _HistoryQuery = Select[ChangeRecord, str | None]

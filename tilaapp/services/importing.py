@@ -21,6 +21,7 @@ from tilaapp.services.bulk import BulkLoader, source_has_rows
 # Re-exported: callers of the import use case catch these.
 from tilaapp.services.errors import ImportCancelled as ImportCancelled
 from tilaapp.services.errors import ImportRejected as ImportRejected
+from tilaapp.services.listing import refresh_imported
 from tilaapp.services.merge import RecordMerger
 from tilaapp.services.open_load import (
     CompactLoader,
@@ -285,6 +286,9 @@ class _Importer:
         self.os_user = operating_system_user()
         self.now = utc_now()
         self.municipalities_seen: set[str] = set()
+        self.batches_to_list: list[int] = []
+        """Batches whose buildings' register list rows are refreshed at the end. The bulk
+        load of the open address file writes its own rows."""
 
     def import_file(self, item: _InputFile) -> FileReport:
         path, reader, name = item.path, item.reader, item.file_name
@@ -313,6 +317,7 @@ class _Importer:
             _finish_report_from(report, summary)
         else:
             self._merge_records(item, batch, report, first_load=first_load)
+            self.batches_to_list.append(batch.id)
             self._finish_report(report, reader)
         report.sha256 = batch.sha256 = item.sha256
         batch.counts_json = json.dumps(report.counts())
@@ -439,6 +444,7 @@ def _import(
             files = [importer.import_file(item) for item in readers]
             home = apply_group_setup(session, group, importer.municipalities_seen, importer.now)
             portfolio_added = join_portfolio_by_owner(session, importer.os_user, importer.now)
+            refresh_imported(session, importer.batches_to_list, importer.now)
     except BaseException:
         if database.created:
             _remove_new_database(database)

@@ -336,3 +336,58 @@ class ImportProblem(Base):
     severity: Mapped[str] = mapped_column(String(10))
     params_json: Mapped[str] = mapped_column(Text, default="{}")
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ListEntry(Base):
+    """One building as the register list shows it: values in use, kept by the services.
+
+    A denormalised copy, so that the list of a municipality's buildings opens, sorts and
+    filters without choosing values in use (``tilaapp.services.listing`` writes it after
+    every change). The holder entity is kept by id and joined when read, so renaming an
+    entity needs no rewrite of the list.
+    """
+
+    __tablename__ = "building_list"
+    __table_args__ = (
+        Index("ix_building_list_permanent_building_identifier", "permanent_building_identifier"),
+        Index("ix_building_list_in_portfolio", "in_portfolio", "permanent_building_identifier"),
+    )
+
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("building.id", ondelete="CASCADE"), primary_key=True
+    )
+    permanent_building_identifier: Mapped[str | None] = mapped_column(String(10))
+    old_building_identifier: Mapped[str | None] = mapped_column(String(24))
+    property_identifier: Mapped[str | None] = mapped_column(String(19))
+    """The long form: 14 digits, and ``M`` and four digits for an unseparated parcel."""
+    address: Mapped[str | None] = mapped_column(Text)
+    address_sort_key: Mapped[str | None] = mapped_column(Text)
+    local_name: Mapped[str | None] = mapped_column(String(200))
+    local_name_sort_key: Mapped[str | None] = mapped_column(Text)
+    municipality_number: Mapped[str | None] = mapped_column(String(3))
+    building_class_2018: Mapped[str | None] = mapped_column(String(10))
+    building_class_origin: Mapped[str] = mapped_column(String(10))
+    """``register``, ``crosswalk`` (from the 1994 use class) or ``unknown``."""
+    use_class_1994: Mapped[str | None] = mapped_column(String(10))
+    gross_floor_area: Mapped[Decimal | None] = mapped_column(ScaledDecimal)
+    completion_date: Mapped[PartialDate | None] = mapped_column(PartialDateType)
+    in_portfolio: Mapped[bool] = mapped_column(Boolean)
+    tenure: Mapped[Tenure | None] = mapped_column(String(20))
+    holder_entity_id: Mapped[int | None] = mapped_column(ForeignKey("holder_entity.id"))
+    has_local_values: Mapped[bool] = mapped_column(Boolean)
+    search_text: Mapped[str] = mapped_column(Text)
+    """Case-folded identifiers, addresses, names and class names, joined by spaces."""
+
+
+class RepairNeedRecord(Base):
+    """A repair need (korjaustarve) of a building: the year, its estimated cost and what."""
+
+    __tablename__ = "repair_need"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("building.id", ondelete="CASCADE"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    estimated_cost: Mapped[Decimal | None] = mapped_column(Money)
+    description: Mapped[str | None] = mapped_column(Text)
