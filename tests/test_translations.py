@@ -36,7 +36,10 @@ SAME_IN_EVERY_LANGUAGE = frozenset(
     {"DVV", "Ryhti", "SYKE", "tilaapp", "Excel", "xlsx", "csv", "m²", "m³", "kWh", "EUR"}
 )
 # Whole messages (or singular forms) whose correct translation is the English text.
-SAME_AS_SOURCE = {"fi": frozenset[str](), "sv": frozenset({"Gas", "{count} problem:"})}
+SAME_AS_SOURCE = {
+    "fi": frozenset[str](),
+    "sv": frozenset({"Gas", "{count} problem:", "Format: {format}.", "Import", "Problem"}),
+}
 
 # printf-style conversions such as %s, %d or %(name)s. The project formats with {name}.
 PERCENT_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")

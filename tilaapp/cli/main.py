@@ -55,6 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("The inventory of the buildings a municipality owns."),
         parents=[common],
     )
+    parser.add_argument(
+        "--db",
+        dest="gui_database",
+        type=Path,
+        metavar=_("PATH"),
+        help=_(
+            "database the desktop application opens (default: tilaapp.sqlite in the user "
+            "data folder)"
+        ),
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=_("open the desktop application on a copy of the bundled demo database"),
+    )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
 
     importing = commands.add_parser(
@@ -158,12 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tilaapp.cli.logs import configure_logging
 
-    configure_logging()
+    log_path = configure_logging()
     if args.command is None:
-        # NOTE: the desktop application is not built yet; until it is, the bare command
-        # prints the subcommands.
-        parser.print_help(sys.stderr)
-        return 2
+        from tilaapp.ui.app import run_gui
+
+        return run_gui(args.gui_database, demo=args.demo, language=args.lang, log_path=log_path)
 
     from tilaapp.cli import commands
 

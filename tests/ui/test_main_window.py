@@ -1,0 +1,186 @@
+"""The main window: filter, scope, columns, undo and redo, persistence, language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from tilaapp import i18n
+from tilaapp.services.listing import list_rows
+from tilaapp.ui.app import Application
+from tilaapp.ui.main_window import MainWindow
+from tilaapp.ui.settings import Settings
+from tilaapp.ui.workspace import Workspace
+
+
+def _window(qtbot: QtBot, workspace: Workspace, settings: Settings) -> MainWindow:
+    window = MainWindow(workspace, settings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def _local_value(workspace: Workspace, building_id: int, field: str) -> object:
+    with workspace.read_session() as session:
+        return getattr(list_rows(session, [building_id])[0], field)
+
+
+def test_filter_narrows_list(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+    everything = window.register_view.model.rowCount()
+
+    window.register_view.filter_edit.setText("koulutie")
+
+    assert 0 < window.register_view.model.rowCount() < everything
+
+
+def test_filter_status_count(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+
+    window.register_view.filter_edit.setText("koulutie")
+
+    shown = window.register_view.model.rowCount()
+    assert window.count_label.text() == f"{shown} of 85 portfolio buildings shown"
+
+
+def test_filter_without_match(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+
+    window.register_view.filter_edit.setText("no such street anywhere")
+
+    assert window.register_view.model.rowCount() == 0
+
+
+def test_all_buildings_toggle(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+
+    window.all_buildings_action.trigger()
+
+    assert window.register_view.model.rowCount() == 114
+
+
+def test_columns_remembered(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+    window.register_view.set_column_visible("property_identifier", True)
+    window.close()
+
+    again = _window(qtbot, workspace, settings)
+
+    assert "property_identifier" in again.register_view.visible_columns()
+
+
+def test_copy_selection(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+    window.register_view.table.selectRow(0)
+
+    window.register_view.copy_selection()
+
+    lines = QApplication.clipboard().text().splitlines()
+    assert lines[0].split("\t")[0] == "Permanent building identifier"
+    assert len(lines) == 2
+
+
+def test_undo_redo_actions(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+    building_id = window.register_view.model.building_id(0)
+    with qtbot.waitSignal(workspace.buildings_changed):
+        workspace.write_step(
+            "edit", lambda: workspace.edits.set_value(building_id, "local_name", "Kunnantalo")
+        )
+
+    with qtbot.waitSignal(workspace.buildings_changed):
+        window.undo_action.trigger()
+    undone = _local_value(workspace, building_id, "local_name")
+    with qtbot.waitSignal(workspace.buildings_changed):
+        window.redo_action.trigger()
+
+    assert undone is None
+    assert _local_value(workspace, building_id, "local_name") == "Kunnantalo"
+
+
+def test_undo_text_names_step(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+    building_id = window.register_view.model.building_id(0)
+    with qtbot.waitSignal(workspace.undo_changed):
+        workspace.write_step(
+            "edit",
+            lambda: workspace.edits.set_value(building_id, "gross_floor_area", Decimal("120")),
+        )
+    qtbot.waitUntil(lambda: window.undo_action.isEnabled())
+
+    assert window.undo_action.text().startswith("&Undo: ")
+
+
+def test_edit_survives_reopen(qtbot: QtBot, database_path: Path, settings: Settings) -> None:
+    workspace = Workspace(database_path, os_user="tester")
+    window = _window(qtbot, workspace, settings)
+    building_id = window.register_view.model.building_id(0)
+    with qtbot.waitSignal(workspace.buildings_changed):
+        workspace.write_step(
+            "edit", lambda: workspace.edits.set_value(building_id, "local_name", "Nuorisotalo")
+        )
+    window.close()
+    workspace.close()
+
+    reopened = Workspace(database_path, os_user="tester")
+    value = _local_value(reopened, building_id, "local_name")
+    reopened.close()
+
+    assert value == "Nuorisotalo"
+
+
+def test_language_switch(qtbot: QtBot, database_path: Path, settings: Settings) -> None:
+    controller = Application(QApplication.instance(), settings, is_demo=False)  # type: ignore[arg-type]
+    controller.translations.apply("fi")
+    controller.open(database_path)
+    assert isinstance(controller.window, MainWindow)
+
+    controller.window.language_actions["sv"].trigger()
+
+    assert isinstance(controller.window, MainWindow)
+    assert controller.window.menuBar().actions()[0].text() == "&Arkiv"
+    assert settings.language == "sv"
+    controller.window.close()
+    controller.close()
+    i18n.set_language("en")
+
+
+def test_language_switch_keeps_building(
+    qtbot: QtBot, database_path: Path, settings: Settings
+) -> None:
+    controller = Application(QApplication.instance(), settings, is_demo=False)  # type: ignore[arg-type]
+    controller.translations.apply("en")
+    controller.open(database_path)
+    assert isinstance(controller.window, MainWindow)
+    chosen = controller.window.register_view.model.building_id(3)
+    controller.window.open_building(chosen)
+
+    controller.window.language_actions["fi"].trigger()
+
+    assert isinstance(controller.window, MainWindow)
+    assert controller.window.editor.building_id == chosen
+    controller.window.close()
+    controller.close()
+
+
+def test_demo_title(qtbot: QtBot, database_path: Path, settings: Settings) -> None:
+    workspace = Workspace(database_path, is_demo=True)
+    window = _window(qtbot, workspace, settings)
+
+    assert "DEMO" in window.windowTitle()
+    window.close()
+    workspace.close()
+
+
+def test_settings_file_private(settings: Settings, tmp_path: Path) -> None:
+    settings.language = "sv"
+    settings.sync()
+
+    assert (
+        QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat).value("language")
+        == "sv"
+    )

@@ -1,0 +1,188 @@
+"""Starting the desktop application: language, translations, database, first window."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTranslator
+from PySide6.QtWidgets import QApplication, QWidget
+
+from tilaapp.i18n import current_language, set_language
+from tilaapp.storage.database import default_database_path
+from tilaapp.ui.errors import install_excepthook, show_error
+from tilaapp.ui.settings import APPLICATION, ORGANISATION, Settings
+
+log = logging.getLogger(__name__)
+
+DEMO_DATABASE = "demo.sqlite"
+
+QT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+
+
+def qt_locale(language: str) -> QLocale:
+    return QLocale(QT_LOCALES[language])
+
+
+def application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("tilaapp")
+    return app
+
+
+class Translations:
+    """The language of the project's catalogues and of Qt's own dialogs, switched together."""
+
+    def __init__(self, app: QApplication) -> None:
+        self._app = app
+        self._qt = QTranslator(app)
+        self._installed = False
+
+    def apply(self, language: str) -> None:
+        set_language(language)
+        QLocale.setDefault(qt_locale(language))
+        if self._installed:
+            self._app.removeTranslator(self._qt)
+            self._installed = False
+        if language == "en":
+            return
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if self._qt.load(f"qtbase_{language}", folder):
+            self._app.installTranslator(self._qt)
+            self._installed = True
+        else:
+            log.warning("Qt's catalogue qtbase_%s not found in %s", language, folder)
+
+
+def copy_demo_database() -> Path:
+    """Copy the bundled demo database to a new temporary folder and return the copy."""
+    folder = Path(tempfile.mkdtemp(prefix="tilaapp-demo-"))
+    target = folder / DEMO_DATABASE
+    bundled = resources.files("tilaapp.resources") / "demo" / DEMO_DATABASE
+    with resources.as_file(bundled) as source:
+        shutil.copyfile(source, target)
+    log.info("Demo database copied to %s", target)
+    return target
+
+
+class Application(QObject):
+    """Owns the workspace and the main window, and rebuilds the window for a new language."""
+
+    def __init__(self, app: QApplication, settings: Settings, *, is_demo: bool) -> None:
+        super().__init__(app)
+        self.app = app
+        self.settings = settings
+        self.is_demo = is_demo
+        self.translations = Translations(app)
+        self.workspace: object | None = None
+        self.window: QWidget | None = None
+
+    def open(self, database_path: Path) -> None:
+        from tilaapp.ui.workspace import Workspace
+
+        self.workspace = Workspace(database_path, is_demo=self.is_demo, parent=self)
+        self._show_main_window()
+
+    def first_run(self, database_path: Path) -> None:
+        """Show the first-run wizard; open the database it made when it finishes."""
+        from tilaapp.ui.tasks import Worker
+        from tilaapp.ui.wizard import FirstRunWizard
+
+        worker = Worker(self)
+        wizard = FirstRunWizard(database_path, worker)
+        self.window = wizard
+
+        def on_finished(result: int) -> None:
+            worker.shutdown()
+            if result and database_path.exists():
+                self.open(database_path)
+                wizard.deleteLater()
+            else:
+                self.app.quit()
+
+        wizard.finished.connect(on_finished)
+        wizard.show()
+
+    def switch_language(self, language: str) -> None:
+        """Remember the language and build the main window again in it."""
+        log.info("Language changed to %s", language)
+        self.settings.language = language
+        self.translations.apply(language)
+        self._show_main_window()
+
+    def _show_main_window(self) -> None:
+        from tilaapp.ui.main_window import MainWindow
+        from tilaapp.ui.workspace import Workspace
+
+        assert isinstance(self.workspace, Workspace)
+        old = self.window
+        window = MainWindow(self.workspace, self.settings)
+        window.language_requested.connect(self.switch_language)
+        if isinstance(old, MainWindow):
+            window.register_view.select_building(old.editor.building_id or -1)
+            old.save_state()
+            old.language_requested.disconnect(self.switch_language)
+            old.hide()
+            old.deleteLater()
+        self.window = window
+        window.show()
+
+    def close(self) -> None:
+        from tilaapp.ui.workspace import Workspace
+
+        if isinstance(self.workspace, Workspace):
+            self.workspace.close()
+            self.workspace = None
+
+
+def run_gui(
+    database_path: Path | None,
+    *,
+    demo: bool = False,
+    language: str | None = None,
+    log_path: Path | None = None,
+) -> int:
+    """Start the desktop application and return its exit status.
+
+    ``language`` given on the command line wins over the remembered one. Without a
+    database at ``database_path`` the first-run wizard opens.
+    """
+    app = application()
+    settings = Settings()
+    controller = Application(app, settings, is_demo=demo)
+    controller.translations.apply(language or settings.language)
+    install_excepthook(log_path)
+    log.info("GUI starting in %s", current_language())
+
+    demo_path: Path | None = None
+    try:
+        if demo:
+            demo_path = copy_demo_database()
+            controller.open(demo_path)
+        else:
+            path = database_path or default_database_path()
+            if path.exists():
+                controller.open(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                controller.first_run(path)
+    except Exception as error:
+        show_error(None, error)
+        return 1
+
+    status = app.exec()
+    controller.close()
+    if demo_path is not None:
+        shutil.rmtree(demo_path.parent, ignore_errors=True)
+        log.info("Demo folder %s removed", demo_path.parent)
+    log.info("GUI closed with status %d", status)
+    return status

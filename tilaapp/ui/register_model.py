@@ -1,0 +1,241 @@
+"""The register list as a lazy table model: ids in memory, rows read a page at a time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from tilaapp.domain.codelists import code_name
+from tilaapp.domain.dates import PartialDate
+from tilaapp.domain.formatting import format_decimal, format_partial_date
+from tilaapp.i18n import N_, current_language
+from tilaapp.i18n import gettext as _
+from tilaapp.services.listing import LIST_COLUMNS, ListRow, count_listed, list_ids, list_rows
+from tilaapp.ui.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+PAGES_CACHED = 30
+
+BUILDING_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+COLUMN_LABELS: dict[str, str] = {
+    "permanent_building_identifier": N_("Permanent building identifier"),
+    "address": N_("Address"),
+    "local_name": N_("Building name"),
+    "property_identifier": N_("Property identifier"),
+    "old_building_identifier": N_("Old building identifier"),
+    "municipality_number": N_("Municipality"),
+    "building_class_2018": N_("Building class (2018)"),
+    "use_class_1994": N_("Use class (1994)"),
+    "gross_floor_area": N_("Gross floor area, m²"),
+    "completion_date": N_("Completion date"),
+    "tenure": N_("Tenure"),
+    "holder_entity": N_("Holder entity"),
+}
+NUMERIC_COLUMNS = frozenset({"gross_floor_area"})
+DEFAULT_COLUMNS: tuple[str, ...] = (
+    "permanent_building_identifier",
+    "address",
+    "local_name",
+    "building_class_2018",
+    "gross_floor_area",
+    "completion_date",
+    "holder_entity",
+)
+
+TENURE_LABELS = {"owned": N_("owned"), "leased_in": N_("leased in")}
+
+
+def column_label(column: str) -> str:
+    return _(COLUMN_LABELS[column])
+
+
+class RegisterModel(QAbstractTableModel):
+    """The buildings of the register view, filtered and sorted by SQLite.
+
+    Only the ids of the matching buildings are held; the rows shown are read in pages of
+    ``PAGE_SIZE`` and the newest ``PAGES_CACHED`` pages are kept.
+
+    Signals:
+        reloaded(shown, total): the filter, sort or data changed; ``shown`` buildings
+            match out of ``total`` in the current scope.
+    """
+
+    reloaded = Signal(int, int)
+
+    def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self._columns: list[str] = list(LIST_COLUMNS)
+        self._ids: list[int] = []
+        self._pages: OrderedDict[int, dict[int, ListRow]] = OrderedDict()
+        self._text = ""
+        self._all_buildings = False
+        self._sort_column = "permanent_building_identifier"
+        self._descending = False
+        self.total = 0
+        self.last_query_seconds = 0.0
+        workspace.buildings_changed.connect(self._on_buildings_changed)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    @property
+    def all_buildings(self) -> bool:
+        return self._all_buildings
+
+    def building_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, building_id: int) -> int | None:
+        try:
+            return self._ids.index(building_id)
+        except ValueError:
+            return None
+
+    def reload(self) -> None:
+        """Run the filter and sort again and show the result."""
+        started = time.perf_counter()
+        with self._workspace.read_session() as session:
+            ids = list_ids(
+                session,
+                text=self._text,
+                all_buildings=self._all_buildings,
+                sort_column=self._sort_column,
+                descending=self._descending,
+            )
+            total = count_listed(session, all_buildings=self._all_buildings)
+
+        self.beginResetModel()
+        self._ids = ids
+        self._pages.clear()
+        self.total = total
+        self.endResetModel()
+
+        self.last_query_seconds = time.perf_counter() - started
+        log.debug("Register list: %d of %d in %.3f s", len(ids), total, self.last_query_seconds)
+        self.reloaded.emit(len(ids), total)
+
+    def set_filter_text(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.reload()
+
+    def set_all_buildings(self, all_buildings: bool) -> None:
+        if all_buildings != self._all_buildings:
+            self._all_buildings = all_buildings
+            self.reload()
+
+    # Qt's model interface.
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        column = self._columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column_label(column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid():
+            return None
+        column = self._columns[index.column()]
+        if role == BUILDING_ID_ROLE:
+            return self._ids[index.row()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight
+                if column in NUMERIC_COLUMNS
+                else Qt.AlignmentFlag.AlignLeft
+            )
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self._row(index.row())
+        if row is None:
+            return None
+        return display_value(row, column)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column = self._columns[column]
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    # Internals.
+
+    def _row(self, row: int) -> ListRow | None:
+        page_number = row // PAGE_SIZE
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self._read_page(page_number)
+        else:
+            self._pages.move_to_end(page_number)
+        return page.get(self._ids[row])
+
+    def _read_page(self, page_number: int) -> dict[int, ListRow]:
+        ids = self._ids[page_number * PAGE_SIZE : (page_number + 1) * PAGE_SIZE]
+        with self._workspace.read_session() as session:
+            rows = list_rows(session, ids)
+        page = {row.id: row for row in rows}
+        self._pages[page_number] = page
+        while len(self._pages) > PAGES_CACHED:
+            self._pages.popitem(last=False)
+        return page
+
+    def _on_buildings_changed(self, building_ids: Sequence[int]) -> None:
+        # A change can move a building in or out of the filter or the sort order, so the
+        # ids are read again; the view keeps its selection by building id.
+        self.reload()
+
+
+def display_value(row: ListRow, column: str) -> str | None:
+    """Return the text a cell shows, in the chosen language."""
+    value = getattr(row, column)
+    if value is None or value == "":
+        return None
+    if column == "building_class_2018":
+        return _class_text("building_class_2018", value)
+    if column == "use_class_1994":
+        return _class_text("use_class_1994", value)
+    if column == "municipality_number":
+        return f"{code_name('municipality', value)} ({value})"
+    if column == "tenure":
+        return _(TENURE_LABELS[value]) if value in TENURE_LABELS else str(value)
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, PartialDate):
+        return format_partial_date(value)
+    return str(value)
+
+
+def _class_text(list_id: str, code: str) -> str:
+    name = code_name(list_id, code, current_language())
+    return f"{code} {name}" if name and name != code else code

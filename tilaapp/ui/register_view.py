@@ -1,0 +1,235 @@
+"""The register view: filter-as-you-type, the scope toggle, the table and its columns."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tilaapp.i18n import gettext as _
+from tilaapp.ui.register_model import (
+    BUILDING_ID_ROLE,
+    DEFAULT_COLUMNS,
+    RegisterModel,
+    column_label,
+)
+from tilaapp.ui.settings import Settings
+from tilaapp.ui.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+HEADER_STATE_KEY = "register/header"
+FIT_ROWS = 50
+
+
+class RegisterView(QWidget):
+    """The list of buildings with its filter.
+
+    Signals:
+        current_building_changed(id): the building under the cursor; -1 for none.
+        building_activated(id): the user double-clicked a building.
+        selection_changed(count): the number of selected buildings changed.
+    """
+
+    current_building_changed = Signal(int)
+    building_activated = Signal(int)
+    selection_changed = Signal(int)
+
+    def __init__(
+        self, workspace: Workspace, settings: Settings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.model = RegisterModel(workspace, self)
+        self._current_id = -1
+        self._set_up_filter_row()
+        self._set_up_table()
+        self._set_up_layout()
+        self.model.reloaded.connect(self._on_model_reloaded)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.reload()
+        self._restore_columns()
+
+    # Set-up.
+
+    def _set_up_filter_row(self) -> None:
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText(
+            _("Find by identifier, address, property identifier, name or class")
+        )
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.model.set_filter_text)
+        self.all_check = QCheckBox(_("Show all imported buildings"), self)
+        self.all_check.setToolTip(
+            _("Without this, the list shows the buildings of the portfolio only.")
+        )
+        self.all_check.toggled.connect(self.model.set_all_buildings)
+
+    def _set_up_table(self) -> None:
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._on_header_context_menu)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultSectionSize(self.table.fontMetrics().horizontalAdvance("0") * 16)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+        copy = QAction(self.table)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selection)
+        self.table.addAction(copy)
+
+    def _set_up_layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.all_check)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+
+    # Columns.
+
+    def visible_columns(self) -> list[str]:
+        header = self.table.horizontalHeader()
+        columns = self.model.columns
+        visual = sorted(range(len(columns)), key=header.visualIndex)
+        return [columns[i] for i in visual if not header.isSectionHidden(i)]
+
+    def set_column_visible(self, column: str, visible: bool) -> None:
+        index = self.model.columns.index(column)
+        self.table.horizontalHeader().setSectionHidden(index, not visible)
+        self._save_columns()
+
+    def _restore_columns(self) -> None:
+        state = self._settings.bytes_value(HEADER_STATE_KEY)
+        if state is None or not self.table.horizontalHeader().restoreState(state):
+            self._fit_columns()
+        chosen = set(self._settings.columns(DEFAULT_COLUMNS, tuple(self.model.columns)))
+        for index, column in enumerate(self.model.columns):
+            self.table.horizontalHeader().setSectionHidden(index, column not in chosen)
+
+    def _fit_columns(self) -> None:
+        """Size each column to its header and the first rows, which the model reads anyway."""
+        header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(FIT_ROWS)
+        self.table.resizeColumnsToContents()
+        limit = self.table.fontMetrics().horizontalAdvance("0") * 40
+        for index in range(header.count()):
+            header.resizeSection(index, min(header.sectionSize(index) + 8, limit))
+
+    def _save_columns(self) -> None:
+        self._settings.set_columns(self.visible_columns())
+        self._settings.set_bytes_value(HEADER_STATE_KEY, self.table.horizontalHeader().saveState())
+
+    def column_menu(self) -> QMenu:
+        """A menu of checkable columns; the choice is remembered between runs."""
+        menu = QMenu(_("Columns"), self)
+        visible = set(self.visible_columns())
+        for column in self.model.columns:
+            action = menu.addAction(column_label(column))
+            action.setCheckable(True)
+            action.setChecked(column in visible)
+            action.toggled.connect(
+                lambda checked, name=column: self.set_column_visible(name, checked)
+            )
+        return menu
+
+    def _on_header_context_menu(self, position: QPoint) -> None:
+        header = self.table.horizontalHeader()
+        self.column_menu().exec(header.mapToGlobal(position))
+
+    def save_state(self) -> None:
+        self._save_columns()
+
+    # Selection.
+
+    def selected_building_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.building_id(row) for row in rows]
+
+    def select_building(self, building_id: int) -> bool:
+        row = self.model.row_of(building_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def _remember_selection(self) -> None:
+        self._kept_selection = self.selected_building_ids()
+        self._kept_current = self._current_id
+
+    def _on_model_reloaded(self, _shown: int, _total: int) -> None:
+        kept = getattr(self, "_kept_selection", [])
+        current = getattr(self, "_kept_current", -1)
+        if current >= 0 and self.select_building(current):
+            selection = self.table.selectionModel()
+            for building_id in kept:
+                row = self.model.row_of(building_id)
+                if row is not None and building_id != current:
+                    selection.select(
+                        self.model.index(row, 0),
+                        selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
+                    )
+            return
+        if self.model.rowCount() > 0:
+            # The building under the cursor left the list: go to the first match, so the
+            # editor shows what the filter found.
+            self.table.selectRow(0)
+            return
+        if self._current_id != -1:
+            self._current_id = -1
+            self.current_building_changed.emit(-1)
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        building_id = int(current.data(BUILDING_ID_ROLE)) if current.isValid() else -1
+        if building_id != self._current_id:
+            self._current_id = building_id
+            self.current_building_changed.emit(building_id)
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self.selection_changed.emit(len(self.table.selectionModel().selectedRows()))
+
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.building_activated.emit(int(index.data(BUILDING_ID_ROLE)))
+
+    # Clipboard.
+
+    def copy_selection(self) -> None:
+        """Copy the selected rows' visible columns as tab-separated text, like Excel."""
+        columns = self.visible_columns()
+        indexes = [self.model.columns.index(column) for column in columns]
+        lines = ["\t".join(column_label(column) for column in columns)]
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        for row in rows:
+            cells = [self.model.index(row, column).data() or "" for column in indexes]
+            lines.append("\t".join(str(cell).replace("\t", " ") for cell in cells))
+        QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+        log.info("Copied %d rows to the clipboard", len(rows))
