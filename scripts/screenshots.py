@@ -35,11 +35,12 @@ def save(widget: QWidget, folder: Path, name: str) -> None:
     print(path)
 
 
-def wait_for(signal: object, timeout_ms: int = 60_000) -> None:
-    """Run the event loop until ``signal`` fires, as the application itself would."""
+def run_until(signal: object, action: Callable[[], object], timeout_ms: int = 60_000) -> None:
+    """Do ``action``, then run the event loop until ``signal`` fires."""
     loop = QEventLoop()
     signal.connect(loop.quit)  # type: ignore[attr-defined]
     QTimer.singleShot(timeout_ms, loop.quit)
+    action()
     loop.exec()
 
 
@@ -137,11 +138,9 @@ def wizard_screens(folder: Path, work: Path) -> None:
     wizard.entity_page.add_row(settings["owner_business_ids"][1], "Hartolan Vuokratalot Oy")
     save(wizard, folder, "11-wizard-entities")
     wizard.next()
-    wizard.file_page.set_file(workbook)
-    wait_for(wizard.file_page.file_checked)
+    run_until(wizard.file_page.file_checked, lambda: wizard.file_page.set_file(workbook))
     save(wizard, folder, "12-wizard-file")
-    wizard.next()
-    wait_for(wizard.import_page.import_finished)
+    run_until(wizard.import_page.import_finished, wizard.next)
     wizard.next()
     save(wizard, folder, "13-wizard-report")
     wizard.close()
@@ -156,6 +155,9 @@ def main() -> None:
 
     app = QApplication([])
     from tilaapp.ui.app import Translations
+    from tilaapp.ui.memory import GarbageCollector
+
+    GarbageCollector(app)
 
     translations = Translations(app)
     with tempfile.TemporaryDirectory(prefix="tilaapp-screens-") as temporary:

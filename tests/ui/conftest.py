@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -23,6 +24,19 @@ from tilaapp.ui.settings import Settings
 from tilaapp.ui.workspace import Workspace
 
 DEMO_FOLDER = Path(tilaapp.__file__).parent / "resources" / "demo"
+
+
+@pytest.fixture(autouse=True)
+def collect_on_main_thread() -> Iterator[None]:
+    """Collect garbage only on the main thread, as the application does.
+
+    Automatic collection could start in the database worker and destroy Qt objects
+    off their own thread.
+    """
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture(scope="session")

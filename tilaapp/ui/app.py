@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from tilaapp.i18n import current_language, set_language
 from tilaapp.storage.database import default_database_path
 from tilaapp.ui.errors import install_excepthook, show_error
+from tilaapp.ui.memory import GarbageCollector
 from tilaapp.ui.settings import APPLICATION, ORGANISATION, Settings
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ def run_gui(
     database at ``database_path`` the first-run wizard opens.
     """
     app = application()
+    collector = GarbageCollector(app)
     settings = Settings()
     controller = Application(app, settings, is_demo=demo)
     controller.translations.apply(language or settings.language)
@@ -181,6 +183,7 @@ def run_gui(
 
     status = app.exec()
     controller.close()
+    collector.stop()
     if demo_path is not None:
         shutil.rmtree(demo_path.parent, ignore_errors=True)
         log.info("Demo folder %s removed", demo_path.parent)
