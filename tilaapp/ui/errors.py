@@ -11,7 +11,6 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from tilaapp.i18n import gettext as _
-from tilaapp.services.messages import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +21,9 @@ def user_message(error: BaseException) -> str | None:
     """Return the translated sentences for a typed error, or None for an unexpected one."""
     if not isinstance(error, Exception):
         return None
+    # Imported here: the messages module imports every service, which start-up does not need.
+    from tilaapp.services.messages import describe_error
+
     try:
         return "\n".join(describe_error(error))
     except Exception:
