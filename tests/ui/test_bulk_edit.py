@@ -17,6 +17,7 @@ from tilaapp.domain.validation import EDITABLE_FIELDS, parse_local_input
 from tilaapp.storage.models import Building, LocalValue
 from tilaapp.ui import bulk_edit
 from tilaapp.ui.bulk_edit import BulkEditDialog
+from tilaapp.ui.editor import READ_ONLY_FIELDS
 from tilaapp.ui.field_widgets import language_collator
 from tilaapp.ui.workspace import Workspace
 
@@ -85,7 +86,13 @@ def ids(workspace: Workspace) -> list[int]:
 def test_field_list_has_editable_fields(qtbot: QtBot, workspace: Workspace, ids: list[int]) -> None:
     dialog = open_dialog(qtbot, workspace, ids)
     names = {dialog.field_combo.itemData(i) for i in range(dialog.field_combo.count())}
-    assert names == set(EDITABLE_FIELDS)
+    assert names == set(EDITABLE_FIELDS) - READ_ONLY_FIELDS
+
+
+def test_field_list_no_property_fields(qtbot: QtBot, workspace: Workspace, ids: list[int]) -> None:
+    dialog = open_dialog(qtbot, workspace, ids)
+
+    assert dialog.field_combo.findData("property_identifier") == -1
 
 
 def test_field_list_sorted_finnish(qtbot: QtBot, workspace: Workspace, ids: list[int]) -> None:

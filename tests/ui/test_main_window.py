@@ -184,3 +184,40 @@ def test_settings_file_private(settings: Settings, tmp_path: Path) -> None:
         QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat).value("language")
         == "sv"
     )
+
+
+def test_first_building_in_editor(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+
+    assert window.editor.building_id == window.register_view.model.building_id(0)
+
+
+def test_filter_by_property_identifier(
+    qtbot: QtBot, workspace: Workspace, settings: Settings
+) -> None:
+    window = _window(qtbot, workspace, settings)
+    window.register_view.set_column_visible("property_identifier", True)
+    column = window.register_view.model.columns.index("property_identifier")
+    shown = window.register_view.model.index(0, column).data()
+
+    padded = "-".join(part.zfill(3) if i == 0 else part for i, part in enumerate(shown.split("-")))
+    window.register_view.filter_edit.setText(padded)
+
+    assert window.register_view.model.rowCount() >= 1
+
+
+def test_language_switch_keeps_filter(
+    qtbot: QtBot, database_path: Path, settings: Settings
+) -> None:
+    controller = Application(QApplication.instance(), settings, is_demo=False)  # type: ignore[arg-type]
+    controller.translations.apply("en")
+    controller.open(database_path)
+    assert isinstance(controller.window, MainWindow)
+    controller.window.register_view.filter_edit.setText("koulutie")
+
+    controller.window.language_actions["sv"].trigger()
+
+    assert isinstance(controller.window, MainWindow)
+    assert controller.window.register_view.filter_edit.text() == "koulutie"
+    controller.window.close()
+    controller.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -43,7 +44,7 @@ from tilaapp.domain.codelists import (
 from tilaapp.domain.collation import sort_key
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.fields import SOURCE_PRIORITY
-from tilaapp.domain.identifiers import format_property_identifier
+from tilaapp.domain.identifiers import format_property_identifier, normalise_property_identifier
 from tilaapp.sources.dvv_open import CompactAddress, CompactBuilding
 from tilaapp.storage.models import LocalValue
 from tilaapp.storage.types import ScaledDecimal, UTCDateTime
@@ -164,8 +165,24 @@ def list_ids(
 
 
 def search_terms(text: str) -> list[str]:
-    """Return the distinct terms of a filter text, folded as the search text is."""
-    return list(dict.fromkeys(_fold(term) for term in text.split()))
+    """Return the distinct terms of a filter text, folded as the search text is.
+
+    A whole hyphenated property identifier is searched in its long form, so that
+    ``081-401-14-29`` and ``81-401-0014-0029`` find the same property.
+    """
+    return list(dict.fromkeys(_fold(_property_long_form(term) or term) for term in text.split()))
+
+
+_HYPHENATED_PROPERTY = re.compile(r"[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,4}-[0-9]{1,4}(-[Mm][0-9]{1,4})?")
+
+
+def _property_long_form(term: str) -> str | None:
+    if not _HYPHENATED_PROPERTY.fullmatch(term):
+        return None
+    try:
+        return normalise_property_identifier(term)
+    except ValueError:
+        return None
 
 
 def count_listed(session: Session, *, all_buildings: bool = False) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tilaapp.i18n import current_language, set_language
@@ -21,6 +22,7 @@ from tilaapp.ui.settings import APPLICATION, ORGANISATION, Settings
 log = logging.getLogger(__name__)
 
 DEMO_DATABASE = "demo.sqlite"
+SIGNAL_POLL_MS = 250
 
 QT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 
@@ -98,6 +100,8 @@ class Application(QObject):
         from tilaapp.ui.tasks import Worker
         from tilaapp.ui.wizard import FirstRunWizard
 
+        made_folder = not database_path.parent.exists()
+        database_path.parent.mkdir(parents=True, exist_ok=True)
         worker = Worker(self)
         wizard = FirstRunWizard(database_path, worker)
         self.window = wizard
@@ -107,8 +111,10 @@ class Application(QObject):
             if result and database_path.exists():
                 self.open(database_path)
                 wizard.deleteLater()
-            else:
-                self.app.quit()
+                return
+            if made_folder and not any(database_path.parent.iterdir()):
+                database_path.parent.rmdir()
+            self.app.quit()
 
         wizard.finished.connect(on_finished)
         wizard.show()
@@ -129,6 +135,8 @@ class Application(QObject):
         window = MainWindow(self.workspace, self.settings)
         window.language_requested.connect(self.switch_language)
         if isinstance(old, MainWindow):
+            window.register_view.all_check.setChecked(old.register_view.all_check.isChecked())
+            window.register_view.filter_edit.setText(old.register_view.filter_edit.text())
             window.register_view.select_building(old.editor.building_id or -1)
             old.save_state()
             old.language_requested.disconnect(self.switch_language)
@@ -143,6 +151,19 @@ class Application(QObject):
         if isinstance(self.workspace, Workspace):
             self.workspace.close()
             self.workspace = None
+
+
+def quit_on_signals(app: QApplication) -> None:
+    """Quit normally, with the demo folder removed, on Ctrl+C or a logout's SIGTERM.
+
+    Python runs signal handlers only between bytecodes, so a timer wakes it up now and
+    then while Qt's event loop waits.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda _number, _frame: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(SIGNAL_POLL_MS)
 
 
 def run_gui(
@@ -163,6 +184,7 @@ def run_gui(
     controller = Application(app, settings, is_demo=demo)
     controller.translations.apply(language or settings.language)
     install_excepthook(log_path)
+    quit_on_signals(app)
     log.info("GUI starting in %s", current_language())
 
     demo_path: Path | None = None
@@ -172,10 +194,9 @@ def run_gui(
             controller.open(demo_path)
         else:
             path = database_path or default_database_path()
-            if path.exists():
+            if path.is_file() and path.stat().st_size > 0:
                 controller.open(path)
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
                 controller.first_run(path)
     except Exception as error:
         show_error(None, error)

@@ -34,6 +34,7 @@ from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext
 from tilaapp.services.editing import EditService, EditStep, unique_ids
 from tilaapp.services.queries import BuildingNotFound
+from tilaapp.ui.editor import READ_ONLY_FIELDS
 from tilaapp.ui.errors import user_message
 from tilaapp.ui.field_widgets import (
     FieldInput,
@@ -158,7 +159,11 @@ class BulkEditDialog(QDialog):
     def _make_field_combo(self) -> QComboBox:
         combo = QComboBox(self)
         items = sorted_by_text(
-            [(field_label(FIELDS_BY_NAME[name]), name) for name in EDITABLE_FIELDS]
+            [
+                (field_label(FIELDS_BY_NAME[name]), name)
+                for name in EDITABLE_FIELDS
+                if name not in READ_ONLY_FIELDS
+            ]
         )
         for text, name in items:
             combo.addItem(text, name)

@@ -72,6 +72,7 @@ class ImportDialog(QDialog):
             self.only_home.hide()
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("0") * 70)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)
         self.progress.hide()
@@ -93,6 +94,12 @@ class ImportDialog(QDialog):
         self.layout_.addStretch(1)
         self.layout_.addWidget(self.buttons)
 
+    def _set_status(self, text: str) -> None:
+        """Show ``text`` under the progress bar, growing the dialog to fit it."""
+        self.status_label.setText(text)
+        self.status_label.show()
+        self.adjustSize()
+
     def options(self) -> ImportOptions:
         if self._home is not None and self.only_home.isChecked():
             return ImportOptions(municipalities=frozenset({self._home}))
@@ -113,12 +120,12 @@ class ImportDialog(QDialog):
         self.start_button.setEnabled(False)
         self.only_home.setEnabled(False)
         self.progress.show()
-        self.status_label.setText(_("Importing…"))
+        self._set_status(_("Importing…"))
         self.run.start()
 
     def _on_run_progressed(self, text: str, count: int) -> None:
         message = ngettext("{file}: {count} building read", "{file}: {count} buildings read", count)
-        self.status_label.setText(message.format(file=text, count=format_decimal(count)))
+        self._set_status(message.format(file=text, count=format_decimal(count)))
 
     def _on_run_finished(self, report: ImportReport) -> None:
         self.report = report
@@ -133,7 +140,7 @@ class ImportDialog(QDialog):
 
     def _on_run_cancelled(self) -> None:
         self.progress.hide()
-        self.status_label.setText(_("The import was cancelled. The database was not changed."))
+        self._set_status(_("The import was cancelled. The database was not changed."))
         self.start_button.setEnabled(True)
         self.only_home.setEnabled(True)
         self.cancel_button.setEnabled(True)
@@ -141,7 +148,7 @@ class ImportDialog(QDialog):
     def _on_run_failed(self, error: object) -> None:
         self.progress.hide()
         message = import_error_message(error) if isinstance(error, BaseException) else str(error)
-        self.status_label.setText(message)
+        self._set_status(message)
         self.start_button.setEnabled(True)
         self.only_home.setEnabled(True)
         self.cancel_button.setEnabled(True)
@@ -149,7 +156,7 @@ class ImportDialog(QDialog):
     def _on_cancel_clicked(self) -> None:
         if self.run is not None and self.run.running:
             self.cancel_button.setEnabled(False)
-            self.status_label.setText(_("Cancelling…"))
+            self._set_status(_("Cancelling…"))
             self.run.cancel()
             return
         self.accept() if self.report is not None else self.reject()

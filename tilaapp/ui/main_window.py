@@ -34,6 +34,8 @@ GEOMETRY_KEY = "window/geometry"
 SPLITTER_KEY = "window/splitter"
 CURRENT_BUILDING_KEY = "window/building"
 
+REGISTER_PATTERNS = "*.xlsx *.OPT *.opt *.zip *.7z *.json *.geojson"
+
 # Language names are written in the language itself, so that anyone finds their own.
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
@@ -186,9 +188,12 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         last = self.settings.text(CURRENT_BUILDING_KEY)
         if last and last.isdigit() and self.register_view.select_building(int(last)):
+            self._on_current_building_changed(self.register_view.current_building_id)
             return
         if self.register_view.model.rowCount() > 0:
             self.register_view.table.selectRow(0)
+        # The view chose its first building before this window listened to it.
+        self._on_current_building_changed(self.register_view.current_building_id)
 
     # Title and status.
 
@@ -313,6 +318,7 @@ class MainWindow(QMainWindow):
         from tilaapp.ui.history_view import HistoryDialog
 
         dialog = HistoryDialog(self.workspace, building_id, self)
+        dialog.resize(dialog.size().expandedTo(self.size() * 0.8))
         dialog.building_activated.connect(self.open_building)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -330,8 +336,12 @@ class MainWindow(QMainWindow):
                 ),
             )
         path, _filter = QFileDialog.getOpenFileName(
-            self, _("Choose a register file"), str(Path.home())
-        )
+            self,
+            _("Choose a register file"),
+            str(Path.home()),
+            ";;".join((_("Register files ({patterns})").format(patterns=REGISTER_PATTERNS),
+                       _("All files (*)"))),
+        )  # fmt: skip
         if path:
             ImportDialog(self.workspace, [Path(path)], self).exec()
 

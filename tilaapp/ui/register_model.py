@@ -17,10 +17,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QFont
 
 from tilaapp.domain.codelists import code_name
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.formatting import format_decimal, format_partial_date
+from tilaapp.domain.identifiers import format_property_identifier
 from tilaapp.i18n import N_, current_language
 from tilaapp.i18n import gettext as _
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, count_listed, list_ids, list_rows
@@ -90,6 +92,8 @@ class RegisterModel(QAbstractTableModel):
         self._descending = False
         self.total = 0
         self.last_query_seconds = 0.0
+        self._italic = QFont()
+        self._italic.setItalic(True)
         workspace.buildings_changed.connect(self._on_buildings_changed)
 
     @property
@@ -177,12 +181,25 @@ class RegisterModel(QAbstractTableModel):
                 else Qt.AlignmentFlag.AlignLeft
             )
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.FontRole,
+        ):
             return None
         row = self._row(index.row())
         if row is None:
             return None
-        return display_value(row, column)
+        derived = column == "building_class_2018" and row.building_class_origin == "crosswalk"
+        if role == Qt.ItemDataRole.FontRole:
+            return self._italic if derived else None
+        text = display_value(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and derived and text:
+            return _(
+                "{value}: derived from the use class (1994), because the register gives no "
+                "building class (2018)."
+            ).format(value=text)
+        return text
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._sort_column = self._columns[column]
@@ -227,6 +244,8 @@ def display_value(row: ListRow, column: str) -> str | None:
         return _class_text("use_class_1994", value)
     if column == "municipality_number":
         return f"{code_name('municipality', value)} ({value})"
+    if column == "property_identifier":
+        return _property_text(value)
     if column == "tenure":
         return _(TENURE_LABELS[value]) if value in TENURE_LABELS else str(value)
     if isinstance(value, Decimal):
@@ -234,6 +253,13 @@ def display_value(row: ListRow, column: str) -> str | None:
     if isinstance(value, PartialDate):
         return format_partial_date(value)
     return str(value)
+
+
+def _property_text(long_form: str) -> str:
+    try:
+        return format_property_identifier(long_form)
+    except ValueError:
+        return long_form
 
 
 def _class_text(list_id: str, code: str) -> str:

@@ -168,6 +168,11 @@ class RegisterView(QWidget):
 
     # Selection.
 
+    @property
+    def current_building_id(self) -> int:
+        """The building under the cursor; -1 for none."""
+        return self._current_id
+
     def selected_building_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.model.building_id(row) for row in rows]
