@@ -8,7 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
-from tilaapp.storage.database import APP_NAME
+APP_NAME = "tilaapp"
 
 LOG_FILE_NAME = "tilaapp.log"
 

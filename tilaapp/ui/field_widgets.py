@@ -62,7 +62,7 @@ from tilaapp.domain.validation import (
     is_editable,
     parse_local_input,
 )
-from tilaapp.i18n import current_language, pgettext
+from tilaapp.i18n import N_, current_language, pgettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.building_view import FieldState, RegisterSourceValue
 
@@ -244,6 +244,16 @@ def local_setting_text(state: FieldState) -> str:
     return text
 
 
+# The five-step scale of Finnish building condition assessments (kuntoarvio), best last.
+CONDITION_CLASS_NAMES = {
+    1: N_("poor"),
+    2: N_("passable"),
+    3: N_("satisfactory"),
+    4: N_("good"),
+    5: N_("excellent"),
+}
+
+
 def uses_choice(spec: FieldSpec) -> bool:
     """Return whether the field is edited by choosing from a list instead of typing."""
     if spec.kind in (FieldKind.CODE, FieldKind.BOOLEAN):
@@ -259,6 +269,11 @@ def choices(spec: FieldSpec) -> list[tuple[str, Any]]:
     """Return the ``(text, value)`` items of a choice, without the empty item."""
     if spec.kind is FieldKind.BOOLEAN:
         return [(yes_no_text(True), True), (yes_no_text(False), False)]
+    if spec.name == "condition_class":
+        return [
+            (_("{number} {name}").format(number=number, name=_(name)), number)
+            for number, name in CONDITION_CLASS_NAMES.items()
+        ]
     if spec.kind is FieldKind.INTEGER:
         minimum, maximum = INTEGER_RANGES[spec.name]
         return [(format_decimal(number), number) for number in range(minimum, maximum + 1)]
