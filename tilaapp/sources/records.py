@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tilaapp.domain.fields import Source
+from tilaapp.domain.fields import ALL_FIELDS, Source
 from tilaapp.i18n import N_, gettext
 
 
@@ -67,7 +67,7 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
         "The building {identifier} appears earlier in the file; this row was skipped."
     ),
     ProblemKind.UNKNOWN_CODE: N_(
-        "Code {code} is not in the code list {code_list}; it was stored as it came."
+        "Code {code} is not in the code list of the field {field}; it was stored as it came."
     ),
     ProblemKind.INVALID_NUMBER: N_("The value is not a number; the field was left empty."),
     ProblemKind.INVALID_DATE: N_(
@@ -141,7 +141,18 @@ class RowProblem:
 
     def message(self) -> str:
         """Return the reason in the current language."""
-        return gettext(PROBLEM_MESSAGES[self.kind]).format(**self.params)
+        params = dict(self.params)
+        if "code_list" in params:
+            params["field"] = code_list_label(str(params["code_list"]))
+        return gettext(PROBLEM_MESSAGES[self.kind]).format(**params)
+
+
+def code_list_label(list_id: str) -> str:
+    """Return the translated label of the first field that uses the code list ``list_id``."""
+    for spec in ALL_FIELDS:
+        if list_id in spec.code_lists.values():
+            return gettext(spec.label)
+    return list_id
 
 
 @dataclass
