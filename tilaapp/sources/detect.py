@@ -53,11 +53,26 @@ def detect_source(path: Path) -> Source:
     try:
         DvvExtractReader(path).check()
     except FileRejected as rejection:
-        if rejection.reason is not RejectionReason.NOT_A_WORKBOOK:
+        # A file named as a workbook that is none is damaged, not of an unknown format.
+        if rejection.reason is not RejectionReason.NOT_A_WORKBOOK or _named(
+            path, WORKBOOK_SUFFIXES
+        ):
             raise
     else:
         return Source.DVV_EXTRACT
+
+    # Likewise the GeoJSON reader names what is wrong with a file named as GeoJSON.
+    if _named(path, GEOJSON_SUFFIXES):
+        RyhtiReader([path]).check()
     raise FileRejected(path, RejectionReason.UNSUPPORTED_FORMAT, formats=supported_formats_text())
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+GEOJSON_SUFFIXES = (".json", ".geojson")
+
+
+def _named(path: Path, suffixes: tuple[str, ...]) -> bool:
+    return path.suffix.lower() in suffixes
 
 
 def open_readers(
