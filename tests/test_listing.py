@@ -625,19 +625,32 @@ def test_refresh_changes_nothing_after_import(imported: Path, tmp_path: Path) ->
     assert stored_rows(path) == before
 
 
-def test_open_file_load_matches_refresh(tmp_path: Path) -> None:
+def test_open_file_load_leaves_rows(tmp_path: Path) -> None:
+    path = tmp_path / "open.sqlite"
+    opt = write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", synthetic_rows(50, seed=3))
+
+    import_files(path, [opt], ImportOptions(extraction_date=datetime.date(2026, 9, 30)))
+
+    assert stored_rows(path) == {}
+
+
+def test_open_file_rows_built_later(tmp_path: Path) -> None:
     path = tmp_path / "open.sqlite"
     opt = write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", synthetic_rows(2_000, seed=3))
     import_files(path, [opt], ImportOptions(extraction_date=datetime.date(2026, 9, 30)))
-    before = stored_rows(path)
     database = open_database(path)
+    with database.session() as session:
+        built = ensure_list(session)
+    ensured = stored_rows(path)
     with database.session() as session:
         refresh_list(session)
     database.close()
     with sqlite3.connect(path) as connection:
         (buildings,) = connection.execute("SELECT count(*) FROM building").fetchone()
-    assert len(before) == buildings
-    assert stored_rows(path) == before
+
+    assert built == buildings
+    assert len(ensured) == buildings
+    assert stored_rows(path) == ensured
 
 
 def test_open_file_load_keeps_indexes(tmp_path: Path) -> None:
@@ -664,6 +677,9 @@ def test_open_file_after_extract(database: Database) -> None:
     opt = write_opt(database.path.parent / "Suomi_osoitteet_2025-01-01.OPT", rows)
     database.close()
     _import(database.path, opt, datetime.date(2025, 1, 1))
+    with database.session() as session:
+        ensure_list(session)
+
     assert filtered(database, "avoin katu") == [1, 8]
     with database.read_session() as session:
         assert count_listed(session, all_buildings=True) == 8

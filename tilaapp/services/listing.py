@@ -45,7 +45,6 @@ from tilaapp.domain.collation import sort_key
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.fields import SOURCE_PRIORITY
 from tilaapp.domain.identifiers import format_property_identifier, normalise_property_identifier
-from tilaapp.sources.dvv_open import CompactAddress, CompactBuilding
 from tilaapp.storage.models import LocalValue
 from tilaapp.storage.types import ScaledDecimal, UTCDateTime
 
@@ -323,20 +322,14 @@ def refresh_imported(
     """Refresh the list rows of the buildings that an import changed.
 
     Those are the buildings that the batches ``batch_ids`` delivered or marked absent,
-    and the buildings that joined the portfolio at ``imported_at``. Rows missing from an
-    upgraded database are built too. A list without rows, as after a first import, is built in
-    one pass over every building.
+    and the buildings that joined the portfolio at ``imported_at``. The new buildings of
+    a bulk load of the open address file are left without rows: ``ensure_list`` builds
+    them when the list is first needed, so that a filtered load does not pay for them.
     """
     session.flush()
     cursor = _cursor(session)
-    if _count(cursor, "building_list") == 0:
-        refresh_list(session, None)
-        return
-
     added_at = _TIME_TYPE.process_bind_param(imported_at, _SQLITE)
-    touched = _touched_by_import(cursor, batch_ids, added_at)
-    refresh_list(session, touched)
-    ensure_list(session)
+    refresh_list(session, _touched_by_import(cursor, batch_ids, added_at))
 
 
 def _touched_by_import(
@@ -724,68 +717,6 @@ def _address_order(address: _Address) -> tuple[int, int, int]:
     return (_ADDRESS_SOURCE_ORDER.get(source, len(_ADDRESS_SOURCE_ORDER)), number or 0, address_id)
 
 
-# The bulk load of the open address file
-
-COMPACT_LIST_COLUMNS = (
-    "building_id",
-    "permanent_building_identifier",
-    "property_identifier",
-    "municipality_number",
-    "address",
-    "address_sort_key",
-    "search_text",
-)
-"""The list columns that a building of the open address file fills; the rest are NULL
-but for ``COMPACT_LIST_CONSTANTS``."""
-COMPACT_LIST_CONSTANTS: dict[str, object] = {
-    "building_class_origin": building_class_2018_for(None, None)[1],
-    "in_portfolio": 0,
-    "has_local_values": 0,
-}
-
-CompactListTexts = tuple[str | None, str | None, str]
-"""Address, address sort key and search text of a building of the open address file."""
-
-
-class CompactListRows:
-    """Computes the list texts of new buildings of a bulk load of the open address file.
-
-    A new building of that load has no other source, local value or portfolio entry, so
-    its row follows from the compact tuple alone, without reading the database. The texts
-    are those that ``refresh_list`` would write. They need no database, so reader
-    processes can compute them.
-    """
-
-    def __init__(self) -> None:
-        self._texts = _Texts()
-
-    def texts(self, batch: Sequence[CompactBuilding]) -> list[CompactListTexts]:
-        """Return the texts of each building of ``batch``, in order."""
-        address_of = self._texts.address
-        short_form_of = self._texts.short_property_identifier
-        result: list[CompactListTexts] = []
-        for building in batch:
-            identifier, property_id, addresses = building[1], building[6], building[8]
-            searched = [identifier, property_id, short_form_of(property_id)]
-            if not addresses:
-                result.append((None, None, _search_text(searched)))
-                continue
-
-            # The first of the lowest address number, as the stored ids order them.
-            first = addresses[0]
-            if len(addresses) > 1:
-                first = min(addresses, key=_compact_address_number)
-            for each in addresses:
-                searched += each[1:]
-            address, key = address_of(first[1], first[3], first[4], None)
-            result.append((address, key, _search_text(searched)))
-        return result
-
-
-def _compact_address_number(address: CompactAddress) -> int:
-    return address[0] or 0
-
-
 # Writing
 
 
@@ -809,25 +740,6 @@ def _write_rows(cursor: sqlite3.Cursor, rows: list[tuple[Any, ...]]) -> None:
     if rest:
         statement = head + ",".join([placeholders] * len(rest))
         cursor.execute(statement, [value for row in rest for value in row])
-
-
-def defer_list_indexes(cursor: sqlite3.Cursor) -> list[str]:
-    """Drop the list's indexes if the list is empty, and return the SQL that creates them.
-
-    A bulk load that fills an empty list builds each index once at its end, which is
-    faster than keeping them up to date row by row. The drop belongs to the caller's
-    transaction, so a rollback restores the indexes.
-    """
-    if _count(cursor, "building_list"):
-        return []
-    cursor.execute(
-        "SELECT name, sql FROM sqlite_master "
-        "WHERE type = 'index' AND tbl_name = 'building_list' AND sql IS NOT NULL"
-    )
-    indexes = cursor.fetchall()
-    for name, _sql in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in indexes]
 
 
 # Helpers

@@ -22,14 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tilaapp.services.errors import ImportCancelled
-from tilaapp.services.listing import (
-    COMPACT_LIST_COLUMNS,
-    COMPACT_LIST_CONSTANTS,
-    CompactListRows,
-    CompactListTexts,
-    defer_list_indexes,
-    refresh_list,
-)
+from tilaapp.services.listing import refresh_list
 from tilaapp.sources.dvv_open import CompactBuilding, DvvOpenReader
 from tilaapp.sources.records import FileRejected, RejectionReason, RowProblem
 from tilaapp.storage.models import Building, ImportBatch
@@ -174,11 +167,10 @@ class CompactLoader:
             ),
             {"source": batch.source, "batch_id": batch.id},
         )
-        # New buildings get their register list rows here. The buildings that existed
-        # before the load may have other values in use, so they are refreshed at the end.
-        self.list_rows = _Statement("building_list", COMPACT_LIST_COLUMNS, COMPACT_LIST_CONSTANTS)
-        self._deferred_list_indexes = defer_list_indexes(self.cursor)
-        self.list_texts = CompactListRows()
+        # New buildings get no register list rows here: computing them would add a fifth
+        # to a filtered load, and ensure_list builds them when the list is first needed.
+        # The buildings that existed before may have other values in use, so their rows
+        # are refreshed at the end.
         self.existing_ids: list[int] = []
 
     def _defer_address_index(self) -> bool:
@@ -196,24 +188,13 @@ class CompactLoader:
         if self._deferred_address_index:
             self.cursor.execute(f"CREATE INDEX {ADDRESS_INDEX} ON building_address (building_id)")
             self._deferred_address_index = False
-        for statement in self._deferred_list_indexes:
-            self.cursor.execute(statement)
-        self._deferred_list_indexes = []
         refresh_list(self.session, self.existing_ids)
 
-    def write(
-        self, compact: list[CompactBuilding], list_texts: list[CompactListTexts] | None = None
-    ) -> None:
-        """Write ``compact`` and its buildings' list rows.
-
-        ``list_texts`` are the buildings' list texts when a reader process computed them.
-        """
+    def write(self, compact: list[CompactBuilding]) -> None:
         existing = self._existing(compact) if self.lookup_existing else {}
-        texts = list_texts if list_texts is not None else self.list_texts.texts(compact)
         building_rows: list[Any] = []
         value_rows: list[Any] = []
         address_rows: list[Any] = []
-        list_rows: list[Any] = []
         added = 0
         address_count = 0
         for (
@@ -226,20 +207,11 @@ class CompactLoader:
             property_id,
             postal,
             addresses,
-        ), (address_text, address_key, search_text) in zip(compact, texts, strict=True):
+        ) in compact:
             building_id = existing.get(identifier) if identifier else None
             if building_id is None:
                 building_id = self.base_id + row
                 building_rows += (building_id, identifier)
-                list_rows += (
-                    building_id,
-                    identifier,
-                    property_id,
-                    municipality,
-                    address_text,
-                    address_key,
-                    search_text,
-                )
                 added += 1
             else:
                 self.existing_ids.append(building_id)
@@ -254,7 +226,6 @@ class CompactLoader:
         self.buildings.run(self.cursor, building_rows)
         self.values.run(self.cursor, value_rows)
         self.addresses.run(self.cursor, address_rows)
-        self.list_rows.run(self.cursor, list_rows)
         self.report.buildings_in_file += len(compact)
         self.report.added += added
         self.report.updated += len(compact) - added
@@ -286,16 +257,11 @@ def _batches(buildings: Iterable[CompactBuilding]) -> Iterator[list[CompactBuild
 
 
 def _read_share(path: str, index: int, count: int, connection: Connection) -> None:
-    """Read one share of the file's buildings and send them with their list texts.
-
-    Runs in a reader process, which also computes the texts of the register list, so that
-    the importing process only writes them.
-    """
+    """Read one share of the file's buildings and send them; runs in a reader process."""
     reader = DvvOpenReader(Path(path))
-    list_texts = CompactListRows()
     try:
         for batch in _batches(reader.read_compact(share=(index, count))):
-            connection.send(("buildings", (batch, list_texts.texts(batch))))
+            connection.send(("buildings", batch))
         connection.send(("done", _summary(reader)))
     except FileRejected as rejection:
         connection.send(("rejected", (rejection.reason.value, rejection.params)))
@@ -354,7 +320,7 @@ def _receive(
             except EOFError as error:
                 raise ReaderProcessFailed(path, "a reader process ended early") from error
             if kind == "buildings":
-                loader.write(*payload)
+                loader.write(payload)
                 progress(loader.report.buildings_in_file)
                 if cancelled():
                     raise ImportCancelled()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import ImportCancelled, ImportOptions, ImportReport, import_files
+from tilaapp.services.listing import ensure_list
 from tilaapp.services.portfolio_edit import PortfolioError, PortfolioService
 from tilaapp.storage.database import StorageError, open_database
 from tilaapp.ui.errors import user_message
@@ -122,6 +123,7 @@ class ImportRun(QObject):
         )
         if self.entity_names:
             self._name_entities()
+        complete_list(self.database_path)
         return report
 
     def _name_entities(self) -> None:
@@ -143,6 +145,19 @@ class ImportRun(QObject):
             self.cancelled.emit()
             return
         self.failed.emit(error)
+
+
+def complete_list(database_path: Path) -> int:
+    """Build the register list rows a bulk load left out, so the view shows every building.
+
+    Runs after the import has committed, in a transaction of its own.
+    """
+    database = open_database(database_path, create=False)
+    try:
+        with database.session() as session:
+            return ensure_list(session)
+    finally:
+        database.close()
 
 
 def name_entities(database_path: Path, names: Mapping[str, str]) -> None:
