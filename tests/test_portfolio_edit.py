@@ -229,6 +229,36 @@ def test_set_tenure(database: Database, service: PortfolioService, city: HolderE
     assert entry(database, school) == (city.id, "leased_in")
 
 
+def test_set_holder_and_tenure(
+    database: Database,
+    service: PortfolioService,
+    city: HolderEntityInfo,
+    company: HolderEntityInfo,
+) -> None:
+    school = building_id(database, 1)
+    service.add_to_portfolio([school], city.id, Tenure.OWNED)
+
+    step = service.set_holder_and_tenure([school], company.id, Tenure.LEASED_IN)
+
+    assert entry(database, school) == (company.id, "leased_in")
+    assert len(step.changes) == 1
+
+
+def test_holder_and_tenure_one_undo(
+    database: Database,
+    service: PortfolioService,
+    city: HolderEntityInfo,
+    company: HolderEntityInfo,
+) -> None:
+    school = building_id(database, 1)
+    service.add_to_portfolio([school], city.id, Tenure.OWNED)
+    service.set_holder_and_tenure([school], company.id, Tenure.LEASED_IN)
+
+    service.undo()
+
+    assert entry(database, school) == (city.id, "owned")
+
+
 def test_set_tenure_keeps_added_at(
     database: Database, service: PortfolioService, city: HolderEntityInfo
 ) -> None:

@@ -49,6 +49,7 @@ ADD_TO_PORTFOLIO = "add_to_portfolio"
 REMOVE_FROM_PORTFOLIO = "remove_from_portfolio"
 SET_TENURE = "set_tenure"
 SET_HOLDER = "set_holder"
+SET_HOLDER_AND_TENURE = "set_holder_and_tenure"
 
 
 @dataclass(frozen=True)
@@ -527,6 +528,14 @@ def _describe_holder(field: str, count: int) -> str:
     ).format(count=count)
 
 
+def _describe_holder_and_tenure(field: str, count: int) -> str:
+    return ngettext(
+        "Holder and tenure changed for {count} building",
+        "Holder and tenure changed for {count} buildings",
+        count,
+    ).format(count=count)
+
+
 _DESCRIPTIONS: dict[str, Callable[[str, int], str]] = {
     SET_VALUE: _describe_set_value,
     CLEAR_VALUE: _describe_clear_value,
@@ -536,4 +545,5 @@ _DESCRIPTIONS: dict[str, Callable[[str, int], str]] = {
     REMOVE_FROM_PORTFOLIO: _describe_remove,
     SET_TENURE: _describe_tenure,
     SET_HOLDER: _describe_holder,
+    SET_HOLDER_AND_TENURE: _describe_holder_and_tenure,
 }

@@ -32,6 +32,7 @@ from tilaapp.services.editing import (
     ID_CHUNK_SIZE,
     REMOVE_FROM_PORTFOLIO,
     SET_HOLDER,
+    SET_HOLDER_AND_TENURE,
     SET_TENURE,
     EditStep,
     FieldChange,
@@ -301,6 +302,26 @@ class PortfolioService:
             return dataclasses.replace(state, holder_entity_id=holder_entity_id)
 
         return self._change(building_ids, SET_HOLDER, reheld, holder_entity_id, utc_now())
+
+    def set_holder_and_tenure(
+        self, building_ids: Sequence[int], holder_entity_id: int | None, tenure: Tenure
+    ) -> EditStep:
+        """Set both the holder entity and the tenure of portfolio buildings in one step.
+
+        Only the buildings whose holder or tenure differs change. Raises
+        ``NotInPortfolio``, and changes nothing, when a building is not in the portfolio.
+        """
+        tenure = Tenure(tenure)
+
+        def restated(
+            session: Session, building_id: int, old: PortfolioState | None
+        ) -> PortfolioState:
+            state = _in_portfolio(session, building_id, old)
+            return dataclasses.replace(state, holder_entity_id=holder_entity_id, tenure=tenure)
+
+        return self._change(
+            building_ids, SET_HOLDER_AND_TENURE, restated, holder_entity_id, utc_now()
+        )
 
     def _change(
         self,

@@ -40,7 +40,7 @@ from sqlalchemy import select
 
 from tilaapp.i18n import current_language, ngettext, pgettext
 from tilaapp.i18n import gettext as _
-from tilaapp.services.editing import ID_CHUNK_SIZE, EditStep, FieldChange, unique_ids
+from tilaapp.services.editing import ID_CHUNK_SIZE, EditStep, unique_ids
 from tilaapp.services.portfolio_edit import HOLDER_NAME_MAX_LENGTH, HolderEntityInfo
 from tilaapp.storage.database import Database
 from tilaapp.storage.models import HolderKind, PortfolioEntry, Tenure
@@ -589,20 +589,11 @@ class PortfolioDialog(QDialog):
             return lambda: portfolio.remove_from_portfolio(ids)
 
         assert self._selection is not None
-        reheld = self._selection.holder_changes(holder)
-        retenured = self._selection.tenure_changes(tenure)
-
-        def change() -> EditStep:
-            # NOTE: two steps on the undo stack when both the holder and the tenure change,
-            # because PortfolioService sets them in separate calls.
-            changes: tuple[FieldChange, ...] = ()
-            if reheld:
-                changes += portfolio.set_holder(reheld, holder).changes
-            if retenured:
-                changes += portfolio.set_tenure(retenured, tenure).changes
-            return EditStep("set_holder_and_tenure", changes)
-
-        return change
+        changed = sorted(
+            set(self._selection.holder_changes(holder))
+            | set(self._selection.tenure_changes(tenure))
+        )
+        return lambda: portfolio.set_holder_and_tenure(changed, holder, tenure)
 
     def _run(self, job: Callable[[], EditStep | None]) -> None:
         self._storing = True
