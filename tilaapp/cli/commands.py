@@ -20,7 +20,10 @@ from tilaapp.domain.identifiers import (
     normalise_municipality_code,
 )
 from tilaapp.domain.municipalities import municipality
+from tilaapp.domain.numbers import decimal_to_text
 from tilaapp.i18n import gettext as _
+from tilaapp.i18n import ngettext
+from tilaapp.services.cost_index import CostIndexImport, InvalidCostIndexFile, import_cost_index
 from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.queries import building_details, find_building_id, iter_buildings
 from tilaapp.storage.database import default_database_path, open_database
@@ -217,3 +220,81 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         database.close()
     return EXIT_OK if report.files else EXIT_REJECTED
+
+
+INDEX_IMPORT_FORMAT = "tilaapp.index-import/1"
+
+
+def run_index(args: argparse.Namespace) -> int:
+    """Import a building-cost index file (``index import``), the only index subcommand."""
+    try:
+        database = open_database(_database_path(args), create=False)
+        try:
+            result = import_cost_index(database, args.file)
+        finally:
+            database.close()
+    except InvalidCostIndexFile as error:
+        if args.json:
+            _print_json(_index_rejection_json(error))
+        print(
+            _("The index file {path} was rejected; nothing was stored.").format(path=error.path),
+            file=sys.stderr,
+        )
+        for problem in error.problems:
+            print(problem.message, file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception as error:
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(_index_import_json(result))
+    else:
+        print(
+            ngettext(
+                "Stored {count} index value from {path}: {added} added, {updated} updated, "
+                "{unchanged} unchanged.",
+                "Stored {count} index values from {path}: {added} added, {updated} updated, "
+                "{unchanged} unchanged.",
+                len(result.values),
+            ).format(
+                count=len(result.values),
+                path=result.file,
+                added=result.added,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            )
+        )
+    return EXIT_OK
+
+
+def _index_import_json(result: CostIndexImport) -> dict[str, Any]:
+    return {
+        "format": INDEX_IMPORT_FORMAT,
+        "status": "imported",
+        "database": str(result.database),
+        "file": str(result.file),
+        "backup": str(result.backup) if result.backup is not None else None,
+        "added": result.added,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "values": [
+            {
+                "year": value.year,
+                "index": decimal_to_text(value.index_value),
+                "source": value.source,
+            }
+            for value in result.values
+        ],
+    }
+
+
+def _index_rejection_json(error: InvalidCostIndexFile) -> dict[str, Any]:
+    return {
+        "format": INDEX_IMPORT_FORMAT,
+        "status": "rejected",
+        "file": str(error.path),
+        "problems": [
+            {"row": problem.row, "reason": problem.reason, "value": problem.value}
+            for problem in error.problems
+        ],
+    }

@@ -143,6 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
 
+    index = commands.add_parser(
+        "index", parents=[common], help=_("manage the building-cost index series")
+    )
+    index_commands = index.add_subparsers(
+        dest="index_command", metavar=_("COMMAND"), parser_class=_Parser, required=True
+    )
+    index_import = index_commands.add_parser(
+        "import",
+        parents=[common],
+        help=_("store building-cost index values from a CSV file (year;index;source)"),
+    )
+    index_import.add_argument(
+        "file", type=Path, metavar=_("FILE"), help=_("CSV file of index values")
+    )
+    _database_option(index_import)
+    index_import.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+
     demo = commands.add_parser(
         "demo", parents=[common], help=_("import the bundled demo data into a temporary database")
     )
@@ -187,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "show": commands.run_show,
         "demo": commands.run_demo,
         "reference": commands.run_reference,
+        "index": commands.run_index,
     }
     try:
         return handlers[args.command](args)

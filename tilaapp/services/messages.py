@@ -7,6 +7,7 @@ from typing import Any
 
 from tilaapp.domain.validation import ValidationError
 from tilaapp.i18n import gettext as _
+from tilaapp.services.cost_index import InvalidCostIndexFile
 from tilaapp.services.editing import EditConflict
 from tilaapp.services.importing import ImportCancelled, ImportRejected
 from tilaapp.services.open_load import ReaderProcessFailed
@@ -24,6 +25,11 @@ from tilaapp.storage.database import (
 
 def _own_message(error: ValidationError | EditConflict | PortfolioError) -> list[str]:
     return [error.message]
+
+
+def _cost_index_rejected(error: InvalidCostIndexFile) -> list[str]:
+    heading = _("The index file {path} was rejected; nothing was stored.").format(path=error.path)
+    return [heading, *(problem.message for problem in error.problems)]
 
 
 def _rejected(error: ImportRejected) -> list[str]:
@@ -138,6 +144,7 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (EditConflict, _own_message),
     (PortfolioError, _own_message),
     (ImportRejected, _rejected),
+    (InvalidCostIndexFile, _cost_index_rejected),
     (ImportCancelled, _cancelled),
     (SchemaTooNewError, _schema_too_new),
     (NotADatabaseError, _not_a_database),

@@ -391,3 +391,18 @@ class RepairNeedRecord(Base):
     year: Mapped[int] = mapped_column(Integer)
     estimated_cost: Mapped[Decimal | None] = mapped_column(Money)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+class CostIndexEntry(Base):
+    """One year of the building-cost index series that the municipality maintains.
+
+    Technical values computed from acquisition costs use the ratio of two years' values,
+    so all entries must belong to one series and base year.
+    """
+
+    __tablename__ = "cost_index"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    index_value: Mapped[Decimal] = mapped_column(ScaledDecimal)
+    source: Mapped[str] = mapped_column(Text)
+    """The origin of the value, such as the series name, base year and publisher."""
