@@ -221,3 +221,21 @@ def test_language_switch_keeps_filter(
     assert controller.window.register_view.filter_edit.text() == "koulutie"
     controller.window.close()
     controller.close()
+
+
+def test_export_list_from_menu(
+    qtbot: QtBot, workspace: Workspace, settings: Settings, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    window = _window(qtbot, workspace, settings)
+    window.register_view.filter_edit.setText("koulutie")
+    shown = window.register_view.model.rowCount()
+    target = tmp_path / "koulut.xlsx"
+
+    window.export_list_to(target)
+    qtbot.waitUntil(lambda: not workspace.worker.busy)
+
+    sheet = openpyxl.load_workbook(target, read_only=True).active
+    assert sheet is not None
+    assert len(list(sheet.iter_rows())) == shown + 1

@@ -298,3 +298,58 @@ def _index_rejection_json(error: InvalidCostIndexFile) -> dict[str, Any]:
             for problem in error.problems
         ],
     }
+
+
+EXPORT_LIST_FORMAT = "tilaapp.export-list/1"
+
+
+def run_export_list(args: argparse.Namespace) -> int:
+    """Write the register list of the portfolio, or of every building, to a file."""
+    from tilaapp.cli.errors import EXIT_USAGE
+    from tilaapp.services.list_export import (
+        ListExportError,
+        ListExportNotReplaceable,
+        check_columns,
+        check_export_path,
+        export_format,
+        export_list,
+    )
+    from tilaapp.services.listing import LIST_COLUMNS, ensure_list
+
+    try:
+        # Checked before the database is opened, so that a wrong option changes nothing.
+        export_format(args.out)
+        columns = check_columns(_export_columns(args.columns, LIST_COLUMNS))
+        check_export_path(args.out)
+        database = open_database(_database_path(args), create=False)
+        try:
+            with database.session() as session:
+                ensure_list(session)
+            with database.read_session() as session:
+                count = export_list(
+                    session, args.out, columns=columns, text=args.filter, all_buildings=args.all
+                )
+        finally:
+            database.close()
+    except ListExportError as error:
+        print(error.message(), file=sys.stderr)
+        return EXIT_REJECTED if isinstance(error, ListExportNotReplaceable) else EXIT_USAGE
+    except Exception as error:
+        return _print_errors(error)
+
+    if args.json:
+        _print_json({"format": EXPORT_LIST_FORMAT, "path": str(args.out), "buildings": count})
+    else:
+        print(
+            ngettext(
+                "Wrote {count} building to {path}.", "Wrote {count} buildings to {path}.", count
+            ).format(count=count, path=args.out)
+        )
+    return EXIT_OK
+
+
+def _export_columns(text: str | None, default: tuple[str, ...]) -> list[str]:
+    """Return the column names of ``--columns``, or ``default`` when it was not given."""
+    if text is None:
+        return list(default)
+    return [name.strip() for name in text.split(",")]

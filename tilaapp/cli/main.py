@@ -160,6 +160,36 @@ def build_parser() -> argparse.ArgumentParser:
     _database_option(index_import)
     index_import.add_argument("--json", action="store_true", help=_("print the report as JSON"))
 
+    export_list = commands.add_parser(
+        "export-list",
+        parents=[common],
+        help=_("write the portfolio (or every building) to an Excel workbook or a CSV file"),
+    )
+    _database_option(export_list)
+    export_list.add_argument("--all", action="store_true", help=_("export every stored building"))
+    export_list.add_argument(
+        "--filter",
+        default="",
+        metavar=_("TEXT"),
+        help=_("export only the buildings that match TEXT, as the register view filters"),
+    )
+    export_list.add_argument(
+        "--columns",
+        metavar=_("COLUMNS"),
+        help=_(
+            "comma-separated column names, such as permanent_building_identifier,address "
+            "(default: every column of the register list)"
+        ),
+    )
+    export_list.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar=_("FILE"),
+        help=_("file to write: .xlsx for Excel, .csv for CSV"),
+    )
+    export_list.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
+
     demo = commands.add_parser(
         "demo", parents=[common], help=_("import the bundled demo data into a temporary database")
     )
@@ -205,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": commands.run_demo,
         "reference": commands.run_reference,
         "index": commands.run_index,
+        "export-list": commands.run_export_list,
     }
     try:
         return handlers[args.command](args)

@@ -10,6 +10,7 @@ from tilaapp.i18n import gettext as _
 from tilaapp.services.cost_index import InvalidCostIndexFile
 from tilaapp.services.editing import EditConflict
 from tilaapp.services.importing import ImportCancelled, ImportRejected
+from tilaapp.services.list_export import ListExportError
 from tilaapp.services.open_load import ReaderProcessFailed
 from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
 from tilaapp.services.portfolio_edit import PortfolioError
@@ -30,6 +31,10 @@ def _own_message(error: ValidationError | EditConflict | PortfolioError) -> list
 def _cost_index_rejected(error: InvalidCostIndexFile) -> list[str]:
     heading = _("The index file {path} was rejected; nothing was stored.").format(path=error.path)
     return [heading, *(problem.message for problem in error.problems)]
+
+
+def _list_export(error: ListExportError) -> list[str]:
+    return [error.message()]
 
 
 def _rejected(error: ImportRejected) -> list[str]:
@@ -145,6 +150,7 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (PortfolioError, _own_message),
     (ImportRejected, _rejected),
     (InvalidCostIndexFile, _cost_index_rejected),
+    (ListExportError, _list_export),
     (ImportCancelled, _cancelled),
     (SchemaTooNewError, _schema_too_new),
     (NotADatabaseError, _not_a_database),

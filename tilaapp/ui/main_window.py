@@ -26,6 +26,7 @@ from tilaapp.storage.models import DatabaseInfo
 from tilaapp.ui.errors import show_error
 from tilaapp.ui.register_view import RegisterView
 from tilaapp.ui.settings import Settings
+from tilaapp.ui.tasks import TaskContext
 from tilaapp.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             _("&Import a register file…"), self.import_register_file, "Ctrl+I"
         )
+        self.export_action = self._action(
+            _("&Export the list to Excel or CSV…"), self.export_list, "Ctrl+E"
+        )
         self.quit_action = self._action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         self.undo_action = self._action(_("&Undo"), self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(_("&Redo"), self.redo, "Ctrl+Y")
@@ -127,6 +131,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu(_("&File"))
         file_menu.addAction(self.import_action)
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -344,6 +349,48 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         if path:
             ImportDialog(self.workspace, [Path(path)], self).exec()
+
+    def export_list(self) -> None:
+        """Export the buildings and columns the list shows, as it is filtered and sorted."""
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Export the list"),
+            str(Path.home() / _("buildings.xlsx")),
+            ";;".join((_("Excel workbook (*.xlsx)"), _("CSV file for Excel (*.csv)"))),
+        )
+        if path:
+            self.export_list_to(Path(path))
+
+    def export_list_to(self, path: Path) -> None:
+        """Export to ``path`` on the worker; Qt's save dialog has already asked to replace."""
+        from tilaapp.services.list_export import export_list
+
+        query = self.register_view.model.query()
+        columns = self.register_view.visible_columns()
+        database = self.workspace.database
+
+        def job(_context: TaskContext) -> int:
+            with database.read_session() as session:
+                return export_list(
+                    session,
+                    path,
+                    columns=columns,
+                    text=query.text,
+                    all_buildings=query.all_buildings,
+                    sort_column=query.sort_column,
+                    descending=query.descending,
+                    replace=True,
+                )
+
+        def done(count: int) -> None:
+            message = ngettext(
+                "{count} building exported to {path}.",
+                "{count} buildings exported to {path}.",
+                count,
+            )
+            self.statusBar().showMessage(message.format(count=count, path=path))
+
+        self.workspace.worker.submit("export list", job, done=done, failed=self._on_write_failed)
 
     def show_about(self) -> None:
         from tilaapp import __version__

@@ -6,6 +6,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -67,6 +68,14 @@ def column_label(column: str) -> str:
     return _(COLUMN_LABELS[column])
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    text: str
+    all_buildings: bool
+    sort_column: str
+    descending: bool
+
+
 class RegisterModel(QAbstractTableModel):
     """The buildings of the register view, filtered and sorted by SQLite.
 
@@ -103,6 +112,10 @@ class RegisterModel(QAbstractTableModel):
     @property
     def all_buildings(self) -> bool:
         return self._all_buildings
+
+    def query(self) -> ListQuery:
+        """The filter, scope and sort the view shows, for an export of the same list."""
+        return ListQuery(self._text, self._all_buildings, self._sort_column, self._descending)
 
     def building_id(self, row: int) -> int:
         return self._ids[row]
