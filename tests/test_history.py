@@ -265,3 +265,28 @@ def test_value_money() -> None:
 
 def test_label_of_presence() -> None:
     assert field_label("present_in_source") == "Present in the register source"
+
+
+def test_database_history_text_value(database: Database, school: int) -> None:
+    EditService(database, os_user=USER).set_value(school, "local_name", "Mäntylän koulu")
+    with database.read_session() as session:
+        found = database_history(session, text="mäntylän")
+
+    assert [entry.new_value for entry in found] == ["Mäntylän koulu"]
+
+
+def test_database_history_text_wildcards(database: Database, school: int) -> None:
+    EditService(database, os_user=USER).set_value(school, "local_name", "Koulu")
+    with database.read_session() as session:
+        found = database_history(session, text="%")
+
+    assert found == []
+
+
+def test_database_history_text_count(database: Database, school: int) -> None:
+    EditService(database, os_user=USER).set_value(school, "local_name", "Koulu")
+    with database.read_session() as session:
+        everything = count_database_history(session)
+        by_user = count_database_history(session, text=USER)
+
+    assert 0 < by_user < everything

@@ -293,6 +293,21 @@ def test_database_history_source_filter(qtbot: QtBot, workspace: Workspace) -> N
     assert cell(model, 0, HistoryColumn.NEW_VALUE) == "Koulu"
 
 
+def test_database_history_text_filter(qtbot: QtBot, workspace: Workspace) -> None:
+    building = outside_portfolio(workspace)[0]
+    write(qtbot, workspace, lambda: workspace.edits.set_value(building, "local_name", "Kirjasto"))
+    dialog = HistoryDialog(workspace, None)
+    qtbot.addWidget(dialog)
+
+    text_filter = dialog.view.text_filter
+    assert text_filter is not None
+
+    text_filter.setText("kirjasto")
+
+    assert dialog.view.model.rowCount() == 1
+    assert cell(dialog.view.model, 0, HistoryColumn.NEW_VALUE) == "Kirjasto"
+
+
 def test_filter_of_building_history_rejected(workspace: Workspace) -> None:
     model = HistoryModel(workspace, building_ids(workspace)[0])
 

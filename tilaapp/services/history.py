@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from tilaapp.domain.dates import PartialDate
@@ -102,19 +102,26 @@ def database_history(
     offset: int = 0,
     field: str | None = None,
     source: str | None = None,
+    text: str | None = None,
 ) -> list[HistoryEntry]:
     """Return one page of every change of the database, newest first.
 
-    ``field`` and ``source`` keep only the rows of that field or source.
+    ``field`` and ``source`` keep only the rows of that field or source. ``text`` keeps
+    the rows whose permanent building identifier, user name, or old or new value as
+    stored contains it, ignoring the case of ASCII letters.
     """
-    query = _history_query(field=field, source=source)
+    query = _history_query(field=field, source=source, text=text)
     return _page(session, query, limit, offset)
 
 
 def count_database_history(
-    session: Session, *, field: str | None = None, source: str | None = None
+    session: Session,
+    *,
+    field: str | None = None,
+    source: str | None = None,
+    text: str | None = None,
 ) -> int:
-    return _count(session, _history_query(field=field, source=source))
+    return _count(session, _history_query(field=field, source=source, text=text))
 
 
 def history_value(field: str, text: str | None) -> Any:
@@ -160,7 +167,11 @@ def _typed(kind: FieldKind, raw: Any) -> Any:
 
 
 def _history_query(
-    *, building_id: int | None = None, field: str | None = None, source: str | None = None
+    *,
+    building_id: int | None = None,
+    field: str | None = None,
+    source: str | None = None,
+    text: str | None = None,
 ) -> _HistoryQuery:
     query = select(ChangeRecord, Building.permanent_building_identifier).outerjoin(
         Building, Building.id == ChangeRecord.building_id
@@ -171,7 +182,26 @@ def _history_query(
         query = query.where(ChangeRecord.field == field)
     if source is not None:
         query = query.where(ChangeRecord.source == source)
+    if text:
+        pattern = f"%{_escaped_like(text.strip())}%"
+        query = query.where(
+            or_(
+                *(
+                    column.like(pattern, escape="\\")
+                    for column in (
+                        Building.permanent_building_identifier,
+                        ChangeRecord.os_user,
+                        ChangeRecord.old_value,
+                        ChangeRecord.new_value,
+                    )
+                )
+            )
+        )
     return query
+
+
+def _escaped_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _page(session: Session, query: _HistoryQuery, limit: int, offset: int) -> list[HistoryEntry]:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -312,6 +313,7 @@ class HistoryFilter:
 
     field: str | None = None
     source: str | None = None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -458,6 +460,7 @@ class HistoryModel(QAbstractTableModel):
                     offset=offset,
                     field=self._filter.field,
                     source=self._filter.source,
+                    text=self._filter.text,
                 )
 
         self._has_more = len(entries) > self._page_size
@@ -537,6 +540,7 @@ class HistoryView(QWidget):
         self._status.setWordWrap(True)
         self._field_filter: QComboBox | None = None
         self._source_filter: QComboBox | None = None
+        self._text_filter: QLineEdit | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -562,6 +566,11 @@ class HistoryView(QWidget):
     def field_filter(self) -> QComboBox | None:
         """The field filter of the whole-database history; None for a building."""
         return self._field_filter
+
+    @property
+    def text_filter(self) -> QLineEdit | None:
+        """The free-text filter of the whole-database view; None for one building."""
+        return self._text_filter
 
     @property
     def source_filter(self) -> QComboBox | None:
@@ -606,8 +615,13 @@ class HistoryView(QWidget):
             self._source_filter.addItem(source_label(source), source)
         self._source_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
+        self._text_filter = QLineEdit(self)
+        self._text_filter.setPlaceholderText(_("Building identifier, user or value"))
+        self._text_filter.setClearButtonEnabled(True)
+
         self._field_filter.currentIndexChanged.connect(self._on_filter_changed)
         self._source_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self._text_filter.textChanged.connect(self._on_filter_changed)
 
         row = QHBoxLayout()
         for text, combo in (
@@ -618,7 +632,10 @@ class HistoryView(QWidget):
             label.setBuddy(combo)
             row.addWidget(label)
             row.addWidget(combo)
-        row.addStretch(1)
+        find = QLabel(_("F&ind:"), self)
+        find.setBuddy(self._text_filter)
+        row.addWidget(find)
+        row.addWidget(self._text_filter, 1)
         return row
 
     def _on_model_reset(self) -> None:
@@ -639,8 +656,11 @@ class HistoryView(QWidget):
 
     def _on_filter_changed(self) -> None:
         assert self._field_filter is not None and self._source_filter is not None
+        assert self._text_filter is not None
         history_filter = HistoryFilter(
-            field=self._field_filter.currentData(), source=self._source_filter.currentData()
+            field=self._field_filter.currentData(),
+            source=self._source_filter.currentData(),
+            text=self._text_filter.text().strip() or None,
         )
         self._model.set_filter(history_filter)
 
