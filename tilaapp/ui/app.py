@@ -9,6 +9,7 @@ import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
@@ -18,6 +19,10 @@ from tilaapp.storage.database import default_database_path
 from tilaapp.ui.errors import install_excepthook, show_error
 from tilaapp.ui.memory import GarbageCollector
 from tilaapp.ui.settings import APPLICATION, ORGANISATION, Settings
+
+if TYPE_CHECKING:
+    # Imported when first needed: the workspace brings in SQLAlchemy.
+    from tilaapp.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +91,7 @@ class Application(QObject):
         self.settings = settings
         self.is_demo = is_demo
         self.translations = Translations(app)
-        self.workspace: object | None = None
+        self.workspace: Workspace | None = None
         self.window: QWidget | None = None
 
     def open(self, database_path: Path) -> None:
@@ -128,9 +133,8 @@ class Application(QObject):
 
     def _show_main_window(self) -> None:
         from tilaapp.ui.main_window import MainWindow
-        from tilaapp.ui.workspace import Workspace
 
-        assert isinstance(self.workspace, Workspace)
+        assert self.workspace is not None
         old = self.window
         window = MainWindow(self.workspace, self.settings)
         window.language_requested.connect(self.switch_language)
@@ -146,9 +150,7 @@ class Application(QObject):
         window.show()
 
     def close(self) -> None:
-        from tilaapp.ui.workspace import Workspace
-
-        if isinstance(self.workspace, Workspace):
+        if self.workspace is not None:
             self.workspace.close()
             self.workspace = None
 
