@@ -9,7 +9,7 @@ import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tilaapp.cli import render
 from tilaapp.cli.errors import EXIT_OK, EXIT_REJECTED, UsageError, describe_error, exit_status
@@ -353,3 +353,146 @@ def _export_columns(text: str | None, default: tuple[str, ...]) -> list[str]:
     if text is None:
         return list(default)
     return [name.strip() for name in text.split(",")]
+
+
+if TYPE_CHECKING:
+    from tilaapp.services.comparison import Comparison
+    from tilaapp.services.reference import Figure
+
+COMPARE_FORMAT = "tilaapp.compare/1"
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Compare the home municipality's indicators with reference figures."""
+    from tilaapp.services.comparison import compare
+    from tilaapp.services.reference import read_reference
+
+    try:
+        # Checked before the database is opened, so that a wrong option changes nothing.
+        peers = _peer_codes(args.peers)
+        reference = read_reference(args.reference) if args.reference is not None else None
+        database = open_database(_database_path(args), create=False)
+        try:
+            comparison = compare(database, reference=reference, peers=peers)
+        finally:
+            database.close()
+    except Exception as error:
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(_compare_json(comparison, args.reference))
+    else:
+        print(_compare_text(comparison))
+    return EXIT_OK
+
+
+def _peer_codes(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [_municipality_code(code.strip(), "--peers") for code in text.split(",")]
+
+
+def _figure_json(area: str, figure: Figure | None) -> dict[str, Any]:
+    if figure is None:
+        return {"municipality": area, "found": False, "value": None}
+    return {
+        "municipality": area,
+        "found": True,
+        "value": decimal_to_text(figure.value),
+        "year": figure.year,
+        "source": figure.source,
+        "licence": figure.licence,
+    }
+
+
+def _compare_json(comparison: Comparison, reference_path: Path | None) -> dict[str, Any]:
+    reference = comparison.reference
+    return {
+        "format": COMPARE_FORMAT,
+        "home_municipality": comparison.home_municipality,
+        "peers": list(comparison.peers),
+        "valuation_year": comparison.valuation_year,
+        "reference": {
+            "file": str(reference_path) if reference_path is not None else None,
+            "created": reference.created.isoformat(),
+            "description": reference.description,
+        },
+        "populations": [_figure_json(p.municipality, p.figure) for p in comparison.populations],
+        "indicators": [
+            {
+                "indicator": row.indicator.indicator,
+                "unit": row.indicator.unit,
+                "basis": row.indicator.basis,
+                "value": decimal_to_text(row.indicator.value)
+                if row.indicator.value is not None
+                else None,
+                "missing_count": row.indicator.missing_count,
+                "year": row.indicator.year,
+                "source": row.indicator.source,
+                "references": [_figure_json(r.municipality, r.figure) for r in row.references],
+            }
+            for row in comparison.indicators
+        ],
+    }
+
+
+def _area_name(area: str) -> str:
+    from tilaapp.domain.municipalities import municipality_name
+
+    if area == "national":
+        return _("whole country")
+    return f"{municipality_name(area)} ({area})"
+
+
+def _unit_text(unit: str) -> str:
+    units = {
+        "buildings": _("buildings"),
+        "m²/resident": _("m²/resident"),
+        "€/m²/month": _("€/m²/month"),
+        "residents": _("residents"),
+    }
+    return units.get(unit, unit)
+
+
+def _figure_text(label: str, figure: Figure | None, unit: str) -> str:
+    from tilaapp.domain.formatting import format_decimal
+
+    if figure is None:
+        return _("{area}: no reference figure").format(area=label)
+    return _("{area}: {value} {unit} ({year}, {source})").format(
+        area=label,
+        value=format_decimal(figure.value),
+        unit=_unit_text(unit),
+        year=figure.year,
+        source=figure.source,
+    )
+
+
+def _compare_text(comparison: Comparison) -> str:
+    from tilaapp.domain.formatting import format_decimal
+
+    home = comparison.home_municipality
+    lines = [
+        _("Comparison of {municipality} with reference figures, valuation year {year}.").format(
+            municipality=_area_name(home) if home else _("the database"),
+            year=comparison.valuation_year,
+        )
+    ]
+    for population in comparison.populations:
+        label = _("Population of {area}").format(area=_area_name(population.municipality))
+        lines.append(_figure_text(label, population.figure, "residents"))
+    for row in comparison.indicators:
+        indicator = row.indicator
+        value = format_decimal(indicator.value) if indicator.value is not None else "–"
+        lines.append(
+            _("{indicator} (basis {basis}): {value} {unit}").format(
+                indicator=indicator.indicator,
+                basis=indicator.basis,
+                value=value,
+                unit=_unit_text(indicator.unit),
+            )
+        )
+        for reference in row.references:
+            label = _area_name(reference.municipality)
+            lines.append("  " + _figure_text(label, reference.figure, indicator.unit))
+    return "\n".join(lines)

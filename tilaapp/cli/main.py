@@ -190,6 +190,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_list.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
 
+    comparing = commands.add_parser(
+        "compare",
+        parents=[common],
+        help=_("compare the municipality's indicators with reference figures"),
+    )
+    _database_option(comparing)
+    comparing.add_argument(
+        "--reference",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("reference file to compare with (default: the bundled published figures)"),
+    )
+    comparing.add_argument(
+        "--peers",
+        metavar=_("CODE,CODE"),
+        help=_("comma-separated 3-digit codes of peer municipalities to compare with"),
+    )
+    comparing.add_argument("--json", action="store_true", help=_("print JSON"))
+
     demo = commands.add_parser(
         "demo", parents=[common], help=_("import the bundled demo data into a temporary database")
     )
@@ -236,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reference": commands.run_reference,
         "index": commands.run_index,
         "export-list": commands.run_export_list,
+        "compare": commands.run_compare,
     }
     try:
         return handlers[args.command](args)
