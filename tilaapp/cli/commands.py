@@ -470,6 +470,7 @@ def _figure_text(label: str, figure: Figure | None, unit: str) -> str:
 
 def _compare_text(comparison: Comparison) -> str:
     from tilaapp.domain.formatting import format_decimal
+    from tilaapp.domain.indicators import basis_label, indicator_label
 
     home = comparison.home_municipality
     lines = [
@@ -486,8 +487,8 @@ def _compare_text(comparison: Comparison) -> str:
         value = format_decimal(indicator.value) if indicator.value is not None else "–"
         lines.append(
             _("{indicator} (basis {basis}): {value} {unit}").format(
-                indicator=indicator.indicator,
-                basis=indicator.basis,
+                indicator=indicator_label(indicator.indicator),
+                basis=basis_label(indicator.basis),
                 value=value,
                 unit=_unit_text(indicator.unit),
             )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from tilaapp.i18n import N_, gettext
+
 # Government Decree 272/2022: yearly wear and its cap, as shares of the cost.
 WEAR_PER_YEAR = Decimal("0.0175")
 WEAR_CAP = Decimal("0.70")
@@ -88,3 +90,37 @@ def monthly_cost_per_area(cost_per_year: Decimal, area: Decimal) -> Decimal:
 def share_percent(part: Decimal, whole: Decimal) -> Decimal:
     """Return ``part`` as a percentage of ``whole``."""
     return ratio(part * PERCENT, whole)
+
+
+# Names of the indicators and their bases for people; the ids stay in files and JSON.
+INDICATOR_LABELS: dict[str, str] = {
+    "building_count": N_("Number of buildings"),
+    "gross_floor_area": N_("Gross floor area"),
+    "gross_floor_area_per_resident": N_("Gross floor area per resident"),
+    "condition_class_floor_area": N_("Gross floor area by condition class"),
+    "technical_value": N_("Technical value"),
+    "repair_liability": N_("Repair liability"),
+    "repair_debt": N_("Repair debt"),
+    "repair_debt_per_floor_area": N_("Repair debt per square metre"),
+    "maintenance_cost_per_floor_area": N_("Maintenance cost per square metre and month"),
+    "utilisation_rate": N_("Utilisation rate"),
+    "vacant_floor_area": N_("Vacant floor area"),
+    "indoor_air_problem_share": N_("Share of floor area with indoor-air problems"),
+    "heating_energy_source_floor_area": N_("Gross floor area by heating energy source"),
+}
+BASIS_LABELS: dict[str, str] = {
+    "all_buildings": N_("all buildings"),
+    "group_owned": N_("owned by the municipal group, leased space excluded"),
+    "portfolio": N_("portfolio"),
+}
+
+
+def indicator_label(indicator: str) -> str:
+    """Return the translated name of an indicator id, or the id when it has none."""
+    label = INDICATOR_LABELS.get(indicator)
+    return gettext(label) if label is not None else indicator
+
+
+def basis_label(basis: str | None) -> str:
+    label = BASIS_LABELS.get(basis or "")
+    return gettext(label) if label is not None else (basis or "")
