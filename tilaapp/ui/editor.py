@@ -268,7 +268,9 @@ class BuildingEditor(QWidget):
         self._view: BuildingView | None = None
         self.rows: dict[str, FieldRow] = {}
         self._info_labels: dict[str, QLabel] = {}
-        self.repair_editor: RepairNeedsEditor | None = None
+        self._repair_editor: RepairNeedsEditor | None = None
+        self._scrolls: list[QScrollArea] = []
+        self._built_pages: set[int] = set()
 
         self._build()
         workspace.buildings_changed.connect(self._on_buildings_changed)
@@ -308,13 +310,41 @@ class BuildingEditor(QWidget):
         self.tabs.setUsesScrollButtons(True)
         self.tabs.setDocumentMode(True)
         for index, tab in enumerate(TABS):
-            self.tabs.addTab(self._make_page(tab), _(tab.title))
+            scroll = self._make_scroll()
+            self._scrolls.append(scroll)
+            self.tabs.addTab(scroll, _(tab.title))
             self.tabs.setTabToolTip(index, _(tab.description))
+        # A page is built when it is first shown, so that start-up builds only one.
+        self._ensure_page(0)
+        self.tabs.currentChanged.connect(self._ensure_page)
         content_layout.addWidget(self.tabs, 1)
         self.stack.addWidget(content)
         self.setFocusProxy(self.tabs)
 
-    def _make_page(self, tab: Tab) -> QScrollArea:
+    def _make_scroll(self) -> QScrollArea:
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # A narrow editor scrolls sideways rather than cutting labels and markers.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        return scroll
+
+    def _ensure_page(self, index: int) -> None:
+        """Build the page of tab ``index`` if it is not built yet, showing the building."""
+        if index < 0 or index in self._built_pages:
+            return
+        self._built_pages.add(index)
+        tab = TABS[index]
+        self._scrolls[index].setWidget(self._make_page(tab))
+        if self._view is not None:
+            self._show_info(self._view)
+            for item in tab.items:
+                if item in self.rows:
+                    self.rows[item].show_state(self._view.field(item))
+            if REPAIR_NEEDS in tab.items and self._repair_editor is not None:
+                self._repair_editor.show_building(self._view.id)
+
+    def _make_page(self, tab: Tab) -> QWidget:
         page = QWidget()
         page_layout = QVBoxLayout(page)
         grid = QGridLayout()
@@ -339,14 +369,7 @@ class BuildingEditor(QWidget):
             grid.setRowStretch(notes.input_row, 1)
         else:
             grid.setRowStretch(row, 1)
-
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        # A narrow editor scrolls sideways rather than cutting labels and markers.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setWidget(page)
-        return scroll
+        return page
 
     def _add_heading(self, grid: QGridLayout, row: int, text: str, page: QWidget) -> int:
         heading = QLabel(text, page)
@@ -387,9 +410,9 @@ class BuildingEditor(QWidget):
         return row + 1
 
     def _add_repair_needs(self, grid: QGridLayout, row: int, page: QWidget) -> int:
-        self.repair_editor = RepairNeedsEditor(self.workspace, page)
-        self.repair_editor.building_edited.connect(self.building_edited)
-        grid.addWidget(self.repair_editor, row, 0, 1, GRID_COLUMNS)
+        self._repair_editor = RepairNeedsEditor(self.workspace, page)
+        self._repair_editor.building_edited.connect(self.building_edited)
+        grid.addWidget(self._repair_editor, row, 0, 1, GRID_COLUMNS)
         return row + 1
 
     # Public interface
@@ -404,9 +427,22 @@ class BuildingEditor(QWidget):
         """The snapshot shown, or None when no building is shown."""
         return self._view
 
+    @property
+    def repair_editor(self) -> RepairNeedsEditor | None:
+        """The repair-needs table, built with its page when first asked for."""
+        self._ensure_page_of(REPAIR_NEEDS)
+        return self._repair_editor
+
     def row(self, field: str) -> FieldRow:
         """Return the row of ``field``. Raises KeyError for a field the editor does not show."""
+        self._ensure_page_of(field)
         return self.rows[field]
+
+    def _ensure_page_of(self, item: str) -> None:
+        for index, tab in enumerate(TABS):
+            if item in tab.items:
+                self._ensure_page(index)
+                return
 
     def show_building(self, building_id: int | None) -> None:
         """Show the building with this database id, or no building for None.
@@ -455,8 +491,8 @@ class BuildingEditor(QWidget):
                 field_row.input.discard()
                 field_row.hide_error()
             field_row.show_state(view.field(name))
-        if self.repair_editor is not None:
-            self.repair_editor.show_building(view.id, keep_input=keep_input)
+        if self._repair_editor is not None:
+            self._repair_editor.show_building(view.id, keep_input=keep_input)
         self.stack.setCurrentIndex(1)
 
     def _show_header(self, view: BuildingView) -> None:

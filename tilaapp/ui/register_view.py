@@ -31,7 +31,7 @@ from tilaapp.ui.workspace import Workspace
 log = logging.getLogger(__name__)
 
 HEADER_STATE_KEY = "register/header"
-FIT_ROWS = 50
+FIT_ROWS = 30
 
 
 class RegisterView(QWidget):
@@ -126,20 +126,24 @@ class RegisterView(QWidget):
         self._save_columns()
 
     def _restore_columns(self) -> None:
+        header = self.table.horizontalHeader()
         state = self._settings.bytes_value(HEADER_STATE_KEY)
-        if state is None or not self.table.horizontalHeader().restoreState(state):
-            self._fit_columns()
+        restored = state is not None and header.restoreState(state)
         chosen = set(self._settings.columns(DEFAULT_COLUMNS, tuple(self.model.columns)))
         for index, column in enumerate(self.model.columns):
-            self.table.horizontalHeader().setSectionHidden(index, column not in chosen)
+            header.setSectionHidden(index, column not in chosen)
+        if not restored:
+            self._fit_columns()
 
     def _fit_columns(self) -> None:
-        """Size each column to its header and the first rows, which the model reads anyway."""
+        """Size each shown column to its header and the first rows."""
         header = self.table.horizontalHeader()
         header.setResizeContentsPrecision(FIT_ROWS)
-        self.table.resizeColumnsToContents()
         limit = self.table.fontMetrics().horizontalAdvance("0") * 40
         for index in range(header.count()):
+            if header.isSectionHidden(index):
+                continue
+            self.table.resizeColumnToContents(index)
             header.resizeSection(index, min(header.sectionSize(index) + 8, limit))
 
     def _save_columns(self) -> None:
