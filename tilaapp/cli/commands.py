@@ -159,6 +159,52 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_reference(args: argparse.Namespace) -> int:
+    if args.reference_command == "import":
+        return _run_reference_import(args)
+    return _run_reference_build(args)
+
+
+REFERENCE_IMPORT_FORMAT = "tilaapp.reference-import/1"
+
+
+def _run_reference_import(args: argparse.Namespace) -> int:
+    from tilaapp.services.reference_store import import_reference
+
+    try:
+        database = open_database(_database_path(args), create=False)
+    except Exception as error:
+        return _print_errors(error)
+    try:
+        result = import_reference(database, args.file)
+    except Exception as error:
+        return _print_errors(error)
+    finally:
+        database.close()
+
+    if args.json:
+        _print_json(
+            {
+                "format": REFERENCE_IMPORT_FORMAT,
+                "database": str(result.database),
+                "file": str(result.file),
+                "figures": result.figures,
+                "already_stored": result.already_stored,
+            }
+        )
+    elif result.already_stored:
+        print(_("The reference file {path} is already the one in use.").format(path=args.file))
+    else:
+        print(
+            ngettext(
+                "Stored the reference file {path} with {count} figure; comparisons now use it.",
+                "Stored the reference file {path} with {count} figures; comparisons now use it.",
+                result.figures,
+            ).format(path=args.file, count=result.figures)
+        )
+    return EXIT_OK
+
+
+def _run_reference_build(args: argparse.Namespace) -> int:
     from tilaapp.services.reference import check_output_path, write_reference
     from tilaapp.services.reference_build import build_reference
 

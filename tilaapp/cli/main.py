@@ -142,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, metavar=_("FILE"), help=_("reference file to write")
     )
     build.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
+    storing = reference_commands.add_parser(
+        "import",
+        parents=[common],
+        help=_("store a reference file in the database, for comparisons to use"),
+    )
+    storing.add_argument("file", type=Path, metavar=_("FILE"), help=_("reference file"))
+    _database_option(storing)
+    storing.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
 
     index = commands.add_parser(
         "index", parents=[common], help=_("manage the building-cost index series")

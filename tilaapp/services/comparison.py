@@ -14,6 +14,7 @@ from importlib import resources
 
 from tilaapp.services.indicators import BuildingSet, Indicator, IndicatorService
 from tilaapp.services.reference import NATIONAL, Figure, ReferenceData, read_reference
+from tilaapp.services.reference_store import stored_reference
 from tilaapp.storage.database import Database
 from tilaapp.storage.models import DatabaseInfo
 
@@ -60,6 +61,13 @@ def bundled_reference() -> ReferenceData:
         return read_reference(path)
 
 
+def reference_in_use(database: Database) -> ReferenceData:
+    """Return the newest stored reference, or the bundled one when none is stored."""
+    with database.read_session() as session:
+        stored = stored_reference(session)
+    return stored if stored is not None else bundled_reference()
+
+
 def compare(
     database: Database,
     *,
@@ -69,10 +77,11 @@ def compare(
 ) -> Comparison:
     """Compute the indicators of ``database`` and pair them with reference figures.
 
-    ``reference`` defaults to the bundled reference file. Only total figures (without
+    ``reference`` defaults to the newest reference stored with ``tilaapp reference
+    import``, else the bundled reference file. Only total figures (without
     class or completion decade) are paired, because the indicators compared are totals.
     """
-    data = reference if reference is not None else bundled_reference()
+    data = reference if reference is not None else reference_in_use(database)
     home = _home_municipality(database)
     areas = _compared_areas(home, peers)
 

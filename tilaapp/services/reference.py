@@ -143,6 +143,11 @@ def read_reference(path: Path) -> ReferenceData:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidReference(path, [str(error)]) from error
+    return reference_from_document(path, document)
+
+
+def reference_from_document(path: Path, document: Any) -> ReferenceData:
+    """Validate a parsed reference document; ``path`` names it in ``InvalidReference``."""
     problems = validate_reference_document(document)
     if problems:
         raise InvalidReference(path, problems)

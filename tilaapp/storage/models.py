@@ -406,3 +406,19 @@ class CostIndexEntry(Base):
     index_value: Mapped[Decimal] = mapped_column(ScaledDecimal)
     source: Mapped[str] = mapped_column(Text)
     """The origin of the value, such as the series name, base year and publisher."""
+
+
+class StoredReference(Base):
+    """A reference file that ``tilaapp reference import`` stored; the newest one is in use.
+
+    The document is kept as the validated JSON text of the file, so that it reads back
+    exactly as the file gave it.
+    """
+
+    __tablename__ = "stored_reference"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
