@@ -2,7 +2,7 @@
 bare PySide6 window, measured in the same run.
 
 Each launch is a new Python process. The time runs from starting the process until the
-window has been shown and the event loop has handled its first events; the child then
+window has been shown and the event loop has handled its first events. The child then
 prints a line and quits. Runs alternate between the two programs so that a change of
 machine load affects both.
 

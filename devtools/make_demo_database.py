@@ -2,7 +2,7 @@
 
 Run from the repository root after a schema change: ``python -m devtools.make_demo_database``.
 The values come from a seeded random generator and the code lists, so every run gives
-the same buildings and values; only the timestamps of the change history differ.
+the same buildings and values. Only the timestamps of the change history differ.
 """
 
 from __future__ import annotations
@@ -133,7 +133,14 @@ def _kind(building_class: str) -> tuple[str, tuple[str, ...]] | None:
 
 def _condition_class(completed: int, rng: random.Random) -> int:
     age = 2026 - completed
-    base = 5 if age < 10 else 4 if age < 25 else 3 if age < 45 else 2
+    if age < 10:
+        base = 5
+    elif age < 25:
+        base = 4
+    elif age < 45:
+        base = 3
+    else:
+        base = 2
     return max(1, min(5, base + rng.choice((-1, 0, 0, 1))))
 
 

@@ -6,8 +6,8 @@ Buildings by running number (class, area m², completion, portfolio; local value
 
 1. 0820, 1000, 1980, owned; condition 3, in use 80 %, indoor-air problems,
    replacement cost 2,000,000, maintenance 60,000 a year, energy source 01.
-2. only the 1994 class 511, 500, 1962-08, owned; condition 2, in use 50 %, no
-   indoor-air problems, acquired in 2000 for 100,000; register energy source DVV 04.
+2. only the 1994 class 511, 500, 1962-08, owned. Condition 2, in use 50 %, no
+   indoor-air problems, acquired in 2000 for 100,000. Register energy source DVV 04.
 3. 0110, no area, 2010, owned; condition 5, replacement cost 300,000; register
    energy source DVV 10 (Ryhti 99).
 4. no class, 200, no completion date, owned; condition 4, replacement cost 100,000,

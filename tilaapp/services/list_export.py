@@ -10,8 +10,8 @@ failed export leaves any earlier file as it was. An existing file is replaced on
 an earlier list export wrote it (a workbook's identifier property, a CSV file's first
 header) or when the caller agrees to replace it.
 
-Rows are read ``PAGE_SIZE`` buildings at a time and streamed to the file, so memory holds
-the ids of the matching buildings and one page of rows, however many buildings there are.
+Rows are read ``PAGE_SIZE`` buildings at a time and streamed to the file. Memory then
+contains the ids of the matching buildings and one page of rows, however many there are.
 """
 
 from __future__ import annotations
@@ -33,14 +33,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
-from tilaapp.domain.codelists import BUILDING_CLASS_2018, MUNICIPALITY, USE_CLASS_1994, code_name
 from tilaapp.domain.dates import PartialDate
-from tilaapp.domain.formatting import format_decimal, format_partial_date
-from tilaapp.domain.identifiers import format_property_identifier
 from tilaapp.domain.numbers import decimal_to_text
 from tilaapp.domain.textcells import FORMULA_PREFIXES, neutralise_text
-from tilaapp.i18n import N_, current_language
+from tilaapp.i18n import current_language
 from tilaapp.i18n import gettext as _
+from tilaapp.services.list_texts import list_cell_text, list_column_label
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, list_ids, list_rows
 
 log = logging.getLogger(__name__)
@@ -65,24 +63,6 @@ _MARK_READ_LIMIT = 64 * 1024
 _CORE_PROPERTIES = "docProps/core.xml"
 _CSV_MARK = (KEY_COLUMN_HEADER + ";").encode()
 _BYTE_ORDER_MARK = "\ufeff".encode()
-
-LIST_COLUMN_LABELS: dict[str, str] = {
-    "permanent_building_identifier": N_("Permanent building identifier"),
-    "address": N_("Address"),
-    "local_name": N_("Building name"),
-    "property_identifier": N_("Property identifier"),
-    "old_building_identifier": N_("Old building identifier"),
-    "municipality_number": N_("Municipality"),
-    "building_class_2018": N_("Building class (2018)"),
-    "use_class_1994": N_("Use class (1994)"),
-    "gross_floor_area": N_("Gross floor area, m²"),
-    "completion_date": N_("Completion date"),
-    "tenure": N_("Tenure"),
-    "holder_entity": N_("Holder entity"),
-}
-"""Column labels of the register list, with units, as the desktop list shows them."""
-
-TENURE_LABELS: dict[str, str] = {"owned": N_("owned"), "leased_in": N_("leased in")}
 
 NUMBER_COLUMNS = frozenset({"gross_floor_area"})
 DATE_COLUMNS = frozenset({"completion_date"})
@@ -174,48 +154,6 @@ class ListExportNotReplaceable(ListExportError):
 
 
 # Texts of the list
-
-
-def list_column_label(column: str) -> str:
-    """Return the label of a list column in the current language, with its unit."""
-    return _(LIST_COLUMN_LABELS[column])
-
-
-def list_cell_text(row: ListRow, column: str) -> str | None:
-    """Return the text of one cell of the register list, or None for an empty cell.
-
-    Texts are in the current language. Codes show as "code name" with the name from the
-    code list, in Finnish where the list has no name in the current language. The
-    municipality shows as "name (code)", the property identifier in its hyphenated form.
-    """
-    value = getattr(row, column)
-    if value is None or value == "":
-        return None
-    if column in (BUILDING_CLASS_2018, USE_CLASS_1994):
-        return _class_text(column, value)
-    if column == "municipality_number":
-        return f"{code_name(MUNICIPALITY, value)} ({value})"
-    if column == "property_identifier":
-        return _property_text(value)
-    if column == "tenure":
-        return _(TENURE_LABELS[value]) if value in TENURE_LABELS else str(value)
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if isinstance(value, PartialDate):
-        return format_partial_date(value)
-    return str(value)
-
-
-def _class_text(list_id: str, code: str) -> str:
-    name = code_name(list_id, code)
-    return f"{code} {name}" if name and name != code else code
-
-
-def _property_text(long_form: str) -> str:
-    try:
-        return format_property_identifier(long_form)
-    except ValueError:
-        return long_form
 
 
 # Checks before writing

@@ -53,7 +53,8 @@ def detect_source(path: Path) -> Source:
     try:
         DvvExtractReader(path).check()
     except FileRejected as rejection:
-        # A file named as a workbook that is none is damaged, not of an unknown format.
+        # A file with a workbook suffix that is not a workbook is damaged, so its reason
+        # is more useful than "unknown format".
         if rejection.reason is not RejectionReason.NOT_A_WORKBOOK or _named(
             path, WORKBOOK_SUFFIXES
         ):

@@ -103,9 +103,11 @@ class MainWindow(QMainWindow):
             _("&Export the list to Excel or CSV…"), self.export_list, "Ctrl+E"
         )
         self.quit_action = self._action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+
         self.undo_action = self._action(_("&Undo"), self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action(_("&Redo"), self.redo, "Ctrl+Y")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+
         self.bulk_edit_action = self._action(
             _("Set a field for the selected buildings…"), self.bulk_edit, "Ctrl+B"
         )
@@ -114,16 +116,19 @@ class MainWindow(QMainWindow):
         )
         self.holders_action = self._action(_("Municipal group entities…"), self.edit_holders)
         self.find_action = self._action(_("&Find a building"), self.focus_filter, "Ctrl+F")
+
         self.building_history_action = self._action(
             _("Change history of the building"), self.show_building_history, "Ctrl+H"
         )
         self.database_history_action = self._action(
             _("Change history of the database"), self.show_database_history
         )
+
         self.all_buildings_action = QAction(_("Show all imported buildings"), self)
         self.all_buildings_action.setCheckable(True)
         self.all_buildings_action.toggled.connect(self.register_view.all_check.setChecked)
         self.register_view.all_check.toggled.connect(self.all_buildings_action.setChecked)
+
         self.about_action = self._action(_("About tilaapp"), self.show_about)
         self._on_selection_changed(0)
 
@@ -310,11 +315,13 @@ class MainWindow(QMainWindow):
         HolderEntitiesDialog(self.workspace, self).exec()
 
     def show_building_history(self) -> None:
-        ids = self.register_view.selected_building_ids()
-        current = self.editor.building_id
-        building_id = current if current is not None else (ids[0] if ids else None)
-        if building_id is not None:
-            self._show_history(building_id)
+        building_id = self.editor.building_id
+        if building_id is None:
+            selected = self.register_view.selected_building_ids()
+            if not selected:
+                return
+            building_id = selected[0]
+        self._show_history(building_id)
 
     def show_database_history(self) -> None:
         self._show_history(None)
@@ -423,6 +430,6 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # Every change is already stored, so closing asks nothing.
+        # Every change is already stored, so closing needs no confirmation.
         self.save_state()
         event.accept()

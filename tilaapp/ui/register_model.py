@@ -7,7 +7,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,12 +19,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
-from tilaapp.domain.codelists import code_name
-from tilaapp.domain.dates import PartialDate
-from tilaapp.domain.formatting import format_decimal, format_partial_date
-from tilaapp.domain.identifiers import format_property_identifier
-from tilaapp.i18n import N_, current_language
 from tilaapp.i18n import gettext as _
+from tilaapp.services.list_texts import list_cell_text, list_column_label
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, count_listed, list_ids, list_rows
 from tilaapp.ui.workspace import Workspace
 
@@ -36,21 +31,12 @@ PAGES_CACHED = 30
 
 BUILDING_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
-COLUMN_LABELS: dict[str, str] = {
-    "permanent_building_identifier": N_("Permanent building identifier"),
-    "address": N_("Address"),
-    "local_name": N_("Building name"),
-    "property_identifier": N_("Property identifier"),
-    "old_building_identifier": N_("Old building identifier"),
-    "municipality_number": N_("Municipality"),
-    "building_class_2018": N_("Building class (2018)"),
-    "use_class_1994": N_("Use class (1994)"),
-    "gross_floor_area": N_("Gross floor area, m²"),
-    "completion_date": N_("Completion date"),
-    "tenure": N_("Tenure"),
-    "holder_entity": N_("Holder entity"),
-}
 NUMERIC_COLUMNS = frozenset({"gross_floor_area"})
+_TEXT_ROLES = (
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.FontRole,
+)
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "permanent_building_identifier",
     "address",
@@ -60,12 +46,6 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "completion_date",
     "holder_entity",
 )
-
-TENURE_LABELS = {"owned": N_("owned"), "leased_in": N_("leased in")}
-
-
-def column_label(column: str) -> str:
-    return _(COLUMN_LABELS[column])
 
 
 @dataclass(frozen=True)
@@ -114,7 +94,7 @@ class RegisterModel(QAbstractTableModel):
         return self._all_buildings
 
     def query(self) -> ListQuery:
-        """The filter, scope and sort the view shows, for an export of the same list."""
+        """Return the filter, scope and sort the view shows, to export the same list."""
         return ListQuery(self._text, self._all_buildings, self._sort_column, self._descending)
 
     def building_id(self, row: int) -> int:
@@ -174,7 +154,7 @@ class RegisterModel(QAbstractTableModel):
             return None
         column = self._columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column_label(column)
+            return list_column_label(column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -188,25 +168,18 @@ class RegisterModel(QAbstractTableModel):
         if role == BUILDING_ID_ROLE:
             return self._ids[index.row()]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = (
-                Qt.AlignmentFlag.AlignRight
-                if column in NUMERIC_COLUMNS
-                else Qt.AlignmentFlag.AlignLeft
-            )
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.FontRole,
-        ):
+            return _alignment(column)
+        if role not in _TEXT_ROLES:
             return None
+
         row = self._row(index.row())
         if row is None:
             return None
         derived = column == "building_class_2018" and row.building_class_origin == "crosswalk"
         if role == Qt.ItemDataRole.FontRole:
             return self._italic if derived else None
-        text = display_value(row, column)
+
+        text = list_cell_text(row, column)
         if role == Qt.ItemDataRole.ToolTipRole and derived and text:
             return _(
                 "{value}: derived from the use class (1994), because the register gives no "
@@ -242,39 +215,12 @@ class RegisterModel(QAbstractTableModel):
 
     def _on_buildings_changed(self, building_ids: Sequence[int]) -> None:
         # A change can move a building in or out of the filter or the sort order, so the
-        # ids are read again; the view keeps its selection by building id.
+        # ids are read again. The view keeps its selection by building id.
         self.reload()
 
 
-def display_value(row: ListRow, column: str) -> str | None:
-    """Return the text a cell shows, in the chosen language."""
-    value = getattr(row, column)
-    if value is None or value == "":
-        return None
-    if column == "building_class_2018":
-        return _class_text("building_class_2018", value)
-    if column == "use_class_1994":
-        return _class_text("use_class_1994", value)
-    if column == "municipality_number":
-        return f"{code_name('municipality', value)} ({value})"
-    if column == "property_identifier":
-        return _property_text(value)
-    if column == "tenure":
-        return _(TENURE_LABELS[value]) if value in TENURE_LABELS else str(value)
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if isinstance(value, PartialDate):
-        return format_partial_date(value)
-    return str(value)
-
-
-def _property_text(long_form: str) -> str:
-    try:
-        return format_property_identifier(long_form)
-    except ValueError:
-        return long_form
-
-
-def _class_text(list_id: str, code: str) -> str:
-    name = code_name(list_id, code, current_language())
-    return f"{code} {name}" if name and name != code else code
+def _alignment(column: str) -> int:
+    horizontal = (
+        Qt.AlignmentFlag.AlignRight if column in NUMERIC_COLUMNS else Qt.AlignmentFlag.AlignLeft
+    )
+    return int(horizontal | Qt.AlignmentFlag.AlignVCenter)

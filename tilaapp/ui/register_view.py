@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from tilaapp.i18n import gettext as _
+from tilaapp.services.list_texts import list_column_label
 from tilaapp.ui.register_model import (
     BUILDING_ID_ROLE,
     DEFAULT_COLUMNS,
     RegisterModel,
-    column_label,
 )
 from tilaapp.ui.settings import Settings
 from tilaapp.ui.workspace import Workspace
@@ -151,11 +151,11 @@ class RegisterView(QWidget):
         self._settings.set_bytes_value(HEADER_STATE_KEY, self.table.horizontalHeader().saveState())
 
     def column_menu(self) -> QMenu:
-        """A menu of checkable columns; the choice is remembered between runs."""
+        """Return a menu of checkable columns. The choice is remembered between runs."""
         menu = QMenu(_("Columns"), self)
         visible = set(self.visible_columns())
         for column in self.model.columns:
-            action = menu.addAction(column_label(column))
+            action = menu.addAction(list_column_label(column))
             action.setCheckable(True)
             action.setChecked(column in visible)
             action.toggled.connect(
@@ -191,15 +191,15 @@ class RegisterView(QWidget):
         return True
 
     def _remember_selection(self) -> None:
-        self._kept_selection = self.selected_building_ids()
-        self._kept_current = self._current_id
+        self._selection_before_reload = self.selected_building_ids()
+        self._current_before_reload = self._current_id
 
-    def _on_model_reloaded(self, _shown: int, _total: int) -> None:
-        kept = getattr(self, "_kept_selection", [])
-        current = getattr(self, "_kept_current", -1)
+    def _on_model_reloaded(self, _matching: int, _total: int) -> None:
+        selected = getattr(self, "_selection_before_reload", [])
+        current = getattr(self, "_current_before_reload", -1)
         if current >= 0 and self.select_building(current):
             selection = self.table.selectionModel()
-            for building_id in kept:
+            for building_id in selected:
                 row = self.model.row_of(building_id)
                 if row is not None and building_id != current:
                     selection.select(
@@ -235,7 +235,7 @@ class RegisterView(QWidget):
         """Copy the selected rows' visible columns as tab-separated text, like Excel."""
         columns = self.visible_columns()
         indexes = [self.model.columns.index(column) for column in columns]
-        lines = ["\t".join(column_label(column) for column in columns)]
+        lines = ["\t".join(list_column_label(column) for column in columns)]
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         for row in rows:
             cells = [self.model.index(row, column).data() or "" for column in indexes]

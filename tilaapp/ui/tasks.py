@@ -32,7 +32,7 @@ PROGRESS_DELAY_MS = 600
 
 
 class TaskContext:
-    """What a job sees of its task: progress reporting and the cancel flag."""
+    """The part of a task that its job uses: progress reporting and the cancel flag."""
 
     def __init__(self, key: int, cancelled: threading.Event, relay: _Relay) -> None:
         self._key = key
