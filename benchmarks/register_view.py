@@ -49,7 +49,7 @@ def measure_open(path: Path, settings: Settings, repeat: int) -> list[float]:
     for _ in range(repeat):
         started = time.perf_counter()
         workspace = Workspace(path)
-        view = RegisterView(workspace, settings)
+        view = RegisterView(workspace.list_reader, settings)
         draw_visible(view)
         times.append(time.perf_counter() - started)
         view.deleteLater()
@@ -59,7 +59,7 @@ def measure_open(path: Path, settings: Settings, repeat: int) -> list[float]:
 
 def measure_keystrokes(path: Path, settings: Settings, repeat: int) -> dict[str, list[float]]:
     workspace = Workspace(path)
-    view = RegisterView(workspace, settings)
+    view = RegisterView(workspace.list_reader, settings)
     times: dict[str, list[float]] = {}
     for word in WORDS:
         for prefix in typed_prefixes(word):

@@ -246,3 +246,44 @@ def test_timestamp_format_other_offset() -> None:
 def test_timestamp_format_rejects_naive() -> None:
     with pytest.raises(ValueError):
         format_timestamp(datetime.datetime(2020, 2, 1, 14, 5), "fi")
+
+
+# The forms written without Babel, against Babel's own output
+
+BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+NUMBERS = [
+    "0", "0.5", "-0.5", "7", "12.000", "999", "1000", "1234.50", "-1234.5", "99999.99",
+    "100000", "1234567.891", "-1000000", "5E+3", "0.001", "12345678901234567890.25",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("text", NUMBERS)
+def test_number_forms_match_babel(language: str, text: str) -> None:
+    from babel.numbers import format_decimal as babel_format_decimal
+
+    value = Decimal(text)
+    rounded = value.quantize(Decimal("0.001"))
+    expected = babel_format_decimal(
+        rounded, locale=BABEL_LOCALES[language], decimal_quantization=False
+    )
+
+    assert format_decimal(value, language, max_fraction_digits=3) == expected
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize(
+    "day", [datetime.date(2020, 2, 1), datetime.date(1962, 8, 21), datetime.date(1899, 12, 31)]
+)
+def test_date_forms_match_babel(language: str, day: datetime.date) -> None:
+    from babel.dates import format_skeleton
+
+    locale = BABEL_LOCALES[language]
+
+    assert format_date(day, language) == format_skeleton("yMd", day, locale=locale)
+    assert format_partial_date(PartialDate(day.year, day.month), language) == format_skeleton(
+        "yM", day, locale=locale
+    )
+    assert format_partial_date(PartialDate(day.year), language) == format_skeleton(
+        "y", day, locale=locale
+    )

@@ -40,7 +40,8 @@ def test_reimport_shows_report(qtbot: QtBot, workspace: Workspace) -> None:
 
 
 def test_import_refreshes_register(qtbot: QtBot, workspace: Workspace) -> None:
-    model = RegisterModel(workspace)
+    model = RegisterModel(workspace.list_reader)
+    model.follow(workspace)
     model.reload()
     dialog = ImportDialog(workspace, [DEMO_FOLDER / "demo_extract.xlsx"])
     qtbot.addWidget(dialog)

@@ -16,6 +16,8 @@ from tilaapp.ui.main_window import MainWindow
 from tilaapp.ui.settings import Settings
 from tilaapp.ui.workspace import Workspace
 
+TIMEOUT_MS = 30_000
+
 
 def _window(qtbot: QtBot, workspace: Workspace, settings: Settings) -> MainWindow:
     window = MainWindow(workspace, settings)
@@ -138,6 +140,7 @@ def test_language_switch(qtbot: QtBot, database_path: Path, settings: Settings) 
     controller.translations.apply("fi")
     controller.open(database_path)
     assert isinstance(controller.window, MainWindow)
+    qtbot.waitSignal(controller.window.attached, timeout=TIMEOUT_MS).wait()
 
     controller.window.language_actions["sv"].trigger()
 
@@ -156,6 +159,7 @@ def test_language_switch_keeps_building(
     controller.translations.apply("en")
     controller.open(database_path)
     assert isinstance(controller.window, MainWindow)
+    qtbot.waitSignal(controller.window.attached, timeout=TIMEOUT_MS).wait()
     chosen = controller.window.register_view.model.building_id(3)
     controller.window.open_building(chosen)
 

@@ -26,7 +26,8 @@ from tilaapp.i18n import ngettext
 from tilaapp.services.cost_index import CostIndexImport, InvalidCostIndexFile, import_cost_index
 from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.queries import building_details, find_building_id, iter_buildings
-from tilaapp.storage.database import default_database_path, open_database
+from tilaapp.storage.database import open_database
+from tilaapp.storage.files import default_database_path
 
 
 def _print_errors(error: Exception) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -237,8 +236,12 @@ def _language_from(argv: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Large imports start reader processes with the spawn method. In a frozen executable
-    # (PyInstaller) each of them would otherwise start the whole program again.
-    multiprocessing.freeze_support()
+    # (PyInstaller) each of them would otherwise start the whole program again. Elsewhere
+    # freeze_support does nothing, and importing multiprocessing would slow the start.
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     arguments = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_from(arguments))
     install_argparse_texts()

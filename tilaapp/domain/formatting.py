@@ -10,12 +10,18 @@ space (U+00A0):
 
 - number: ``1 234,5``, ``1 234,5``, ``1,234.5``
 - money: ``1 234,50 €``, ``1 234,50 €``, ``€1,234.50``
-- date: ``1.2.2020``, ``2020-02-01``, ``2/1/2020``
-- month of a partial date: ``8.1962``, ``1962-08``, ``8/1962``
+- date: ``1.2.2020``, ``1.2.2020``, ``01/02/2020``
+- month of a partial date: ``8.1962``, ``8.1962``, ``08/1962``
 - year of a partial date: ``1962`` in every language
 
 Dates use CLDR's ``yMd`` and ``yM`` skeletons, which keep the four-digit year in every
-language. For a month the Finnish form is CLDR's ``8.1962`` rather than ``8/1962``,
+language. Numbers and dates in fi, sv and en are written from the symbols and patterns in
+``_NUMBER_SYMBOLS`` and ``_DATE_PATTERNS``, copied from Babel's CLDR data, without
+importing Babel: loading Babel and its locale data takes about 15 ms, which the first
+window of the desktop application does without. A test compares both with Babel's
+output. Money and times, and any other language, are formatted by Babel.
+
+For a month the Finnish form is CLDR's ``8.1962`` rather than ``8/1962``,
 because the Institute for the Languages of Finland does not recommend the slash in
 neutral text (Kielikello 1/2018, "Miten päivämäärä merkitään?").
 """
@@ -27,15 +33,15 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from zoneinfo import ZoneInfo
-
-from babel import Locale
-from babel.dates import format_skeleton, format_time, get_datetime_format
-from babel.numbers import format_currency
-from babel.numbers import format_decimal as babel_format_decimal
+from typing import TYPE_CHECKING
 
 from tilaapp import i18n
 from tilaapp.domain.dates import PartialDate
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from babel import Locale
 
 # Timestamps are stored in UTC and shown in the time of the municipality.
 DISPLAY_TIME_ZONE_NAME = "Europe/Helsinki"
@@ -59,6 +65,12 @@ def format_decimal(
 
     with _decimal_context(number, max_fraction_digits):
         rounded = _round_half_up(number, max_fraction_digits)
+        symbols = _NUMBER_SYMBOLS.get(_language(language))
+        if symbols is not None:
+            return _format_with_symbols(rounded, *symbols)
+
+        from babel.numbers import format_decimal as babel_format_decimal
+
         # Without quantization Babel writes the digits of the value as they are.
         return babel_format_decimal(rounded, locale=_locale(language), decimal_quantization=False)
 
@@ -73,6 +85,8 @@ def format_money(value: Decimal, language: str | None = None) -> str:
 
     Rounds half away from zero to whole cents.
     """
+    from babel.numbers import format_currency
+
     number = _exact_decimal(value)
 
     with _decimal_context(number, 2):
@@ -82,14 +96,13 @@ def format_money(value: Decimal, language: str | None = None) -> str:
 
 def format_partial_date(value: PartialDate, language: str | None = None) -> str:
     """Format a date in its own precision: fi ``1.2.2020``, ``8.1962`` or ``1962``."""
-    locale = _locale(language)
     full_date = value.to_date()
     if full_date is not None:
-        return _format_with_skeleton("yMd", full_date, locale)
+        return _format_with_skeleton("yMd", full_date, language)
 
     first_day = datetime.date(value.year, value.month or 1, 1)
     skeleton = "y" if value.month is None else "yM"
-    return _format_with_skeleton(skeleton, first_day, locale)
+    return _format_with_skeleton(skeleton, first_day, language)
 
 
 def format_date(value: datetime.date, language: str | None = None) -> str:
@@ -99,7 +112,7 @@ def format_date(value: datetime.date, language: str | None = None) -> str:
     time zones: use ``format_timestamp`` for a moment in time.
     """
     calendar_date = datetime.date(value.year, value.month, value.day)
-    return _format_with_skeleton("yMd", calendar_date, _locale(language))
+    return _format_with_skeleton("yMd", calendar_date, language)
 
 
 def format_timestamp(value: datetime.datetime, language: str | None = None) -> str:
@@ -111,6 +124,8 @@ def format_timestamp(value: datetime.datetime, language: str | None = None) -> s
     """
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"timestamp {value.isoformat()} has no time zone: expected UTC")
+
+    from babel.dates import format_time, get_datetime_format
 
     locale = _locale(language)
     local_time = value.astimezone(_display_time_zone())
@@ -126,6 +141,8 @@ def format_timestamp(value: datetime.datetime, language: str | None = None) -> s
 def _display_time_zone() -> ZoneInfo:
     # NOTE: Windows has no system time-zone database, so there zoneinfo needs the
     # tzdata package. Without it this raises ZoneInfoNotFoundError.
+    from zoneinfo import ZoneInfo
+
     return ZoneInfo(DISPLAY_TIME_ZONE_NAME)
 
 
@@ -133,14 +150,57 @@ def _display_time_zone() -> ZoneInfo:
 # (en_GB: 01/02/2020), never the month-first order of US English.
 _REGIONAL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 
+# Decimal and group symbols of fi_FI, sv_FI and en_GB in CLDR, as Babel 2.19 gives them.
+# Their number pattern is #,##0.### in all three: groups of three digits, and a minus
+# sign written as the ASCII hyphen.
+_NUMBER_SYMBOLS = {"fi": (",", "\u00a0"), "sv": (",", "\u00a0"), "en": (".", ",")}
+
+# CLDR's patterns for the yMd, yM and y skeletons in the same locales, as str.format
+# templates. Finnish and Swedish write d.M.y and L.y, British English dd/MM/y and MM/y.
+_DATE_PATTERNS = {
+    "fi": {"yMd": "{day}.{month}.{year}", "yM": "{month}.{year}", "y": "{year}"},
+    "sv": {"yMd": "{day}.{month}.{year}", "yM": "{month}.{year}", "y": "{year}"},
+    "en": {"yMd": "{day:02}/{month:02}/{year}", "yM": "{month:02}/{year}", "y": "{year}"},
+}
+
+
+def _language(language: str | None) -> str:
+    return language if language is not None else i18n.current_language()
+
 
 def _locale(language: str | None) -> Locale:
-    chosen = language if language is not None else i18n.current_language()
+    from babel import Locale
+
+    chosen = _language(language)
     return Locale.parse(_REGIONAL_LOCALES.get(chosen, chosen))
 
 
-def _format_with_skeleton(skeleton: str, value: datetime.date, locale: Locale) -> str:
-    return format_skeleton(skeleton, value, locale=locale)
+def _format_with_symbols(number: Decimal, decimal_symbol: str, group_symbol: str) -> str:
+    """Write ``number`` in groups of three digits, without trailing zeros of the fraction."""
+    sign, digits, exponent = number.normalize().as_tuple()
+    assert isinstance(exponent, int)  # the callers pass finite numbers
+    text = "".join(map(str, digits))
+    if exponent >= 0:
+        whole, fraction = text + "0" * exponent, ""
+    else:
+        text = text.rjust(-exponent + 1, "0")
+        whole, fraction = text[:exponent], text[exponent:]
+
+    groups = [whole[max(end - 3, 0) : end] for end in range(len(whole), 0, -3)]
+    written = group_symbol.join(reversed(groups))
+    if fraction:
+        written += decimal_symbol + fraction
+    return ("-" if sign else "") + written
+
+
+def _format_with_skeleton(skeleton: str, value: datetime.date, language: str | None) -> str:
+    patterns = _DATE_PATTERNS.get(_language(language))
+    if patterns is not None:
+        return patterns[skeleton].format(day=value.day, month=value.month, year=value.year)
+
+    from babel.dates import format_skeleton
+
+    return format_skeleton(skeleton, value, locale=_locale(language))
 
 
 def _exact_decimal(value: Decimal | int) -> Decimal:

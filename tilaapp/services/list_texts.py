@@ -14,7 +14,7 @@ from tilaapp.domain.formatting import format_decimal, format_partial_date
 from tilaapp.domain.identifiers import format_property_identifier
 from tilaapp.i18n import N_
 from tilaapp.i18n import gettext as _
-from tilaapp.services.listing import ListRow
+from tilaapp.services.list_query import ListRow
 
 LIST_COLUMN_LABELS: dict[str, str] = {
     "permanent_building_identifier": N_("Permanent building identifier"),

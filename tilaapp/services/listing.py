@@ -13,9 +13,7 @@ types. So the services keep a copy of each building's listed values in use in th
 Rows are computed in chunks of buildings with one query per table and written with
 multi-row ``INSERT`` statements, through the session's own connection and transaction.
 
-Filtering splits the query on white space and keeps the buildings whose ``search_text``
-contains every term, case-folded. SQLite's ``LIKE`` folds only ASCII letters, so the
-terms are matched with ``instr`` against text folded in Python.
+Reading, filtering and sorting the list is in ``tilaapp.services.list_query``.
 """
 
 from __future__ import annotations
@@ -23,12 +21,9 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.dialects import sqlite
@@ -42,34 +37,24 @@ from tilaapp.domain.codelists import (
     lookup_code,
 )
 from tilaapp.domain.collation import sort_key
-from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.fields import SOURCE_PRIORITY
-from tilaapp.domain.identifiers import format_property_identifier, normalise_property_identifier
+from tilaapp.domain.identifiers import format_property_identifier
+from tilaapp.services import list_query
+from tilaapp.services.list_query import ID_CHUNK, chunks, fold, placeholders
+
+# The list's columns and rows are defined with the reading functions; named here too for
+# the callers that write and read the list through a session.
+from tilaapp.services.list_query import LIST_COLUMNS as LIST_COLUMNS
+from tilaapp.services.list_query import ListRow as ListRow
+from tilaapp.services.list_query import search_terms as search_terms
 from tilaapp.storage.models import LocalValue
-from tilaapp.storage.types import ScaledDecimal, UTCDateTime
+from tilaapp.storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
-LIST_COLUMNS: tuple[str, ...] = (
-    "permanent_building_identifier",
-    "address",
-    "local_name",
-    "property_identifier",
-    "old_building_identifier",
-    "municipality_number",
-    "building_class_2018",
-    "use_class_1994",
-    "gross_floor_area",
-    "completion_date",
-    "tenure",
-    "holder_entity",
-)
-"""Column ids of the register list, in the default display order."""
 
 # Buildings per round of queries and writes: bounds memory however many are refreshed.
 REFRESH_CHUNK = 2_000
-# Ids per IN (...) list, well below SQLite's limit of bound parameters.
-ID_CHUNK = 500
 # Rows per INSERT statement: 19 columns each, far below SQLite's 32,766 parameters.
 ROWS_PER_STATEMENT = 100
 # Sort keys kept for reuse; the cache starts again when full, which bounds its memory
@@ -77,55 +62,10 @@ ROWS_PER_STATEMENT = 100
 TEXT_CACHE_SIZE = 50_000
 
 _SQLITE = sqlite.dialect()
-_AREA_TYPE = ScaledDecimal()
 _TIME_TYPE = UTCDateTime()
 
 
-@dataclass(frozen=True)
-class ListRow:
-    """One building of the register list, with its values in use."""
-
-    id: int
-    permanent_building_identifier: str | None
-    address: str | None
-    """The first address, as ``Koulutie 2 A, 15100 Lahti``."""
-    local_name: str | None
-    property_identifier: str | None
-    """The long form (``39800100010001``); format it for display."""
-    old_building_identifier: str | None
-    municipality_number: str | None
-    building_class_2018: str | None
-    use_class_1994: str | None
-    gross_floor_area: Decimal | None
-    completion_date: PartialDate | None
-    tenure: str | None
-    """A ``Tenure`` value, or None outside the portfolio."""
-    holder_entity: str | None
-    """The holder entity's name, or its business ID when it has no name."""
-    building_class_origin: str
-    """``register``, ``crosswalk`` (from the 1994 use class) or ``unknown``."""
-    in_portfolio: bool
-    has_local_values: bool
-
-
-# Reading the list
-
-# The stored column that each list column sorts by. The holder entity sorts by its
-# display name, whose order is computed when asked (``_holder_order``).
-_SORT_COLUMNS = {
-    "permanent_building_identifier": "permanent_building_identifier",
-    "address": "address_sort_key",
-    "local_name": "local_name_sort_key",
-    "property_identifier": "property_identifier",
-    "old_building_identifier": "old_building_identifier",
-    "municipality_number": "municipality_number",
-    "building_class_2018": "building_class_2018",
-    "use_class_1994": "use_class_1994",
-    "gross_floor_area": "gross_floor_area",
-    "completion_date": "completion_date",
-    "tenure": "tenure",
-}
-HOLDER_COLUMN = "holder_entity"
+# Reading the list, in a session's transaction
 
 
 def list_ids(
@@ -136,144 +76,24 @@ def list_ids(
     sort_column: str = "permanent_building_identifier",
     descending: bool = False,
 ) -> list[int]:
-    """Return the ids of the portfolio's buildings, or every building, that match ``text``.
-
-    ``text`` is split on white space, and a building matches when its search text
-    contains every term, case-folded. The ids come sorted by ``sort_column`` (one of
-    ``LIST_COLUMNS``), empty values last in both directions and ties by id. Raises
-    ValueError for another column.
-    """
-    order = _order_expression(session, sort_column)
-    conditions: list[str] = []
-    parameters: list[str] = []
-    if not all_buildings:
-        conditions.append("in_portfolio = 1")
-    for term in search_terms(text):
-        conditions.append("instr(search_text, ?) > 0")
-        parameters.append(term)
-
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    direction = "DESC" if descending else "ASC"
-    statement = (
-        f"SELECT building_id FROM building_list {where} "
-        f"ORDER BY {order} {direction} NULLS LAST, building_id"
+    """Return the ids of the listed buildings that match ``text``: see ``list_query.list_ids``."""
+    return list_query.list_ids(
+        _cursor(session),
+        text=text,
+        all_buildings=all_buildings,
+        sort_column=sort_column,
+        descending=descending,
     )
-    cursor = _cursor(session)
-    cursor.execute(statement, parameters)
-    return [row[0] for row in cursor.fetchall()]
-
-
-def search_terms(text: str) -> list[str]:
-    """Return the distinct terms of a filter text, folded as the search text is.
-
-    A whole hyphenated property identifier is searched in its long form, so that
-    ``081-401-14-29`` and ``81-401-0014-0029`` find the same property.
-    """
-    return list(dict.fromkeys(_fold(_property_long_form(term) or term) for term in text.split()))
-
-
-_HYPHENATED_PROPERTY = re.compile(r"[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,4}-[0-9]{1,4}(-[Mm][0-9]{1,4})?")
-
-
-def _property_long_form(term: str) -> str | None:
-    if not _HYPHENATED_PROPERTY.fullmatch(term):
-        return None
-    try:
-        return normalise_property_identifier(term)
-    except ValueError:
-        return None
 
 
 def count_listed(session: Session, *, all_buildings: bool = False) -> int:
     """Return how many buildings the unfiltered list has: the portfolio or every building."""
-    where = "" if all_buildings else " WHERE in_portfolio = 1"
-    cursor = _cursor(session)
-    cursor.execute(f"SELECT count(*) FROM building_list{where}")
-    return int(cursor.fetchone()[0])
-
-
-_ROW_COLUMNS = (
-    "l.building_id",
-    "l.permanent_building_identifier",
-    "l.address",
-    "l.local_name",
-    "l.property_identifier",
-    "l.old_building_identifier",
-    "l.municipality_number",
-    "l.building_class_2018",
-    "l.use_class_1994",
-    "l.gross_floor_area",
-    "l.completion_date",
-    "l.tenure",
-    "coalesce(h.name, h.business_id)",
-    "l.building_class_origin",
-    "l.in_portfolio",
-    "l.has_local_values",
-)
+    return list_query.count_listed(_cursor(session), all_buildings=all_buildings)
 
 
 def list_rows(session: Session, ids: Sequence[int]) -> list[ListRow]:
     """Return the list rows of ``ids`` in the order given; ids without a row are left out."""
-    cursor = _cursor(session)
-    found: dict[int, ListRow] = {}
-    for chunk in _chunks(list(dict.fromkeys(ids)), ID_CHUNK):
-        cursor.execute(
-            f"SELECT {', '.join(_ROW_COLUMNS)} FROM building_list l "
-            "LEFT JOIN holder_entity h ON h.id = l.holder_entity_id "
-            f"WHERE l.building_id IN ({_placeholders(len(chunk))})",
-            chunk,
-        )
-        found.update((row[0], _list_row(row)) for row in cursor.fetchall())
-    return [found[building_id] for building_id in ids if building_id in found]
-
-
-def _list_row(row: tuple[Any, ...]) -> ListRow:
-    area = _AREA_TYPE.process_result_value(row[9], _SQLITE)
-    completion = PartialDate.from_iso(row[10]) if row[10] is not None else None
-    return ListRow(
-        id=row[0],
-        permanent_building_identifier=row[1],
-        address=row[2],
-        local_name=row[3],
-        property_identifier=row[4],
-        old_building_identifier=row[5],
-        municipality_number=row[6],
-        building_class_2018=row[7],
-        use_class_1994=row[8],
-        gross_floor_area=area,
-        completion_date=completion,
-        tenure=row[11],
-        holder_entity=row[12],
-        building_class_origin=row[13],
-        in_portfolio=bool(row[14]),
-        has_local_values=bool(row[15]),
-    )
-
-
-def _order_expression(session: Session, sort_column: str) -> str:
-    if sort_column == HOLDER_COLUMN:
-        return _holder_order(session)
-    column = _SORT_COLUMNS.get(sort_column)
-    if column is None:
-        raise ValueError(
-            f"unknown sort column {sort_column!r}, expected one of {', '.join(LIST_COLUMNS)}"
-        )
-    return column
-
-
-def _holder_order(session: Session) -> str:
-    """Return an SQL expression of each row's holder entity's place in name order.
-
-    A municipal group has a few holder entities, so their order is computed here with the
-    Finnish and Swedish collation and written into the statement as integers.
-    """
-    cursor = _cursor(session)
-    cursor.execute("SELECT id, coalesce(name, business_id) FROM holder_entity")
-    entities = sorted(cursor.fetchall(), key=lambda row: (sort_key(row[1]), row[0]))
-    if not entities:
-        return "NULL"
-    cases = " ".join(f"WHEN {int(row[0])} THEN {rank}" for rank, row in enumerate(entities))
-    return f"CASE holder_entity_id {cases} END"
+    return list_query.list_rows(_cursor(session), ids)
 
 
 # Keeping the list true
@@ -337,8 +157,8 @@ def _touched_by_import(
 ) -> list[int]:
     batches = [int(batch_id) for batch_id in batch_ids]
     touched: set[int] = set()
-    for chunk in _chunks(batches, ID_CHUNK):
-        marks = _placeholders(len(chunk))
+    for chunk in chunks(batches, ID_CHUNK):
+        marks = placeholders(len(chunk))
         cursor.execute(
             "SELECT building_id FROM register_value "
             f"WHERE batch_id IN ({marks}) OR absent_since_batch_id IN ({marks})",
@@ -386,7 +206,7 @@ def _selections(
         yield from _all_buildings(cursor)
         return
     ordered = sorted({int(building_id) for building_id in building_ids})
-    for chunk in _chunks(ordered, REFRESH_CHUNK):
+    for chunk in chunks(ordered, REFRESH_CHUNK):
         yield _Selection(chunk[0], chunk[-1], frozenset(chunk))
 
 
@@ -540,12 +360,7 @@ def _class_names(list_id: str, code: str | None) -> str | None:
 
 
 def _search_text(parts: Iterable[str | None]) -> str:
-    return _fold(" ".join([part for part in parts if part]))
-
-
-def _fold(text: str) -> str:
-    folded = text.casefold()
-    return folded if folded.isascii() else unicodedata.normalize("NFC", folded)
+    return fold(" ".join([part for part in parts if part]))
 
 
 def _has_local_values_expression() -> str:
@@ -724,11 +539,11 @@ def _write_rows(cursor: sqlite3.Cursor, rows: list[tuple[Any, ...]]) -> None:
     """Insert or replace ``rows`` with statements of up to ``ROWS_PER_STATEMENT`` rows."""
     if not rows:
         return
-    placeholders = f"({_placeholders(len(_WRITTEN_COLUMNS))})"
+    row_marks = f"({placeholders(len(_WRITTEN_COLUMNS))})"
     head = f"INSERT OR REPLACE INTO building_list ({', '.join(_WRITTEN_COLUMNS)}) VALUES "
     full = len(rows) - len(rows) % ROWS_PER_STATEMENT
     if full:
-        statement = head + ",".join([placeholders] * ROWS_PER_STATEMENT)
+        statement = head + ",".join([row_marks] * ROWS_PER_STATEMENT)
         cursor.executemany(
             statement,
             (
@@ -738,7 +553,7 @@ def _write_rows(cursor: sqlite3.Cursor, rows: list[tuple[Any, ...]]) -> None:
         )
     rest = rows[full:]
     if rest:
-        statement = head + ",".join([placeholders] * len(rest))
+        statement = head + ",".join([row_marks] * len(rest))
         cursor.execute(statement, [value for row in rest for value in row])
 
 
@@ -759,12 +574,3 @@ def _cursor(session: Session) -> sqlite3.Cursor:
 def _count(cursor: sqlite3.Cursor, table: str) -> int:
     cursor.execute(f"SELECT count(*) FROM {table}")
     return int(cursor.fetchone()[0])
-
-
-def _placeholders(count: int) -> str:
-    return ",".join("?" * count)
-
-
-def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -14,17 +14,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from tilaapp.storage.files import HEAD_REVISION, SCHEMA_REVISIONS
 from tilaapp.storage.models import Base, DatabaseInfo
 from tilaapp.storage.reference import seed_municipalities
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "tilaapp"
-DATABASE_FILE_NAME = "tilaapp.sqlite"
 BACKUPS_KEPT = 20
 
 
@@ -58,11 +56,6 @@ class NotADatabaseError(StorageError):
         super().__init__(f"{path}: not a tilaapp database ({detail})")
 
 
-def default_database_path() -> Path:
-    """Return the database in the user's data folder, as the operating system names it."""
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / DATABASE_FILE_NAME
-
-
 def utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
@@ -88,13 +81,6 @@ def create_sqlite_engine(path: Path) -> Engine:
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
     return engine
-
-
-# The revisions of tilaapp/storage/migrations/versions, oldest first; a test checks that
-# they match the scripts. Listed here so that opening an up-to-date database needs no
-# Alembic import, which takes a tenth of a second.
-SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
-HEAD_REVISION = SCHEMA_REVISIONS[-1]
 
 
 def alembic_config() -> Any:

@@ -15,13 +15,15 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tilaapp.i18n import current_language, set_language
-from tilaapp.storage.database import default_database_path
+from tilaapp.services.list_query import ListReader
+from tilaapp.storage.files import default_database_path
 from tilaapp.ui.errors import install_excepthook, show_error
 from tilaapp.ui.memory import GarbageCollector
 from tilaapp.ui.settings import APPLICATION, ORGANISATION, Settings
 
 if TYPE_CHECKING:
     # Imported when first needed: the workspace brings in SQLAlchemy.
+    from tilaapp.ui.main_window import MainWindow, OpenedFile
     from tilaapp.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -95,10 +97,51 @@ class Application(QObject):
         self.window: QWidget | None = None
 
     def open(self, database_path: Path) -> None:
+        """Show the main window on ``database_path``.
+
+        A database with this version's schema shows its register list first, read with
+        ``sqlite3`` alone, and loads the workspace once the window has been painted. One
+        that needs migrating, or is not a tilaapp database, opens the workspace first,
+        which migrates it or raises an error the user can read.
+        """
+        reader = ListReader.open(database_path)
+        if reader is None:
+            self._open_workspace(database_path, None)
+            self._show_main_window()
+            return
+
+        from tilaapp.ui.main_window import OpenedFile
+
+        window = self._show_first_window(OpenedFile(database_path, self.is_demo, reader))
+        window.first_painted.connect(lambda: self._load_workspace(database_path, reader))
+
+    def _show_first_window(self, opened: OpenedFile) -> MainWindow:
+        from tilaapp.ui.main_window import MainWindow
+
+        window = MainWindow(None, self.settings, opened=opened)
+        window.language_requested.connect(self.switch_language)
+        self.window = window
+        window.show()
+        return window
+
+    def _load_workspace(self, database_path: Path, reader: ListReader) -> None:
+        from tilaapp.ui.main_window import MainWindow
+
+        try:
+            self._open_workspace(database_path, reader)
+        except Exception as error:
+            show_error(self.window, error)
+            self.app.exit(1)
+            return
+        assert isinstance(self.window, MainWindow) and self.workspace is not None
+        self.window.attach(self.workspace)
+
+    def _open_workspace(self, database_path: Path, reader: ListReader | None) -> None:
         from tilaapp.ui.workspace import Workspace
 
-        self.workspace = Workspace(database_path, is_demo=self.is_demo, parent=self)
-        self._show_main_window()
+        self.workspace = Workspace(
+            database_path, is_demo=self.is_demo, list_reader=reader, parent=self
+        )
 
     def first_run(self, database_path: Path) -> None:
         """Show the first-run wizard; open the database it made when it finishes."""
@@ -141,7 +184,8 @@ class Application(QObject):
         if isinstance(old, MainWindow):
             window.register_view.all_check.setChecked(old.register_view.all_check.isChecked())
             window.register_view.filter_edit.setText(old.register_view.filter_edit.text())
-            window.register_view.select_building(old.editor.building_id or -1)
+            if old.editor is not None and old.editor.building_id is not None:
+                window.register_view.select_building(old.editor.building_id)
             old.save_state()
             old.language_requested.disconnect(self.switch_language)
             old.hide()

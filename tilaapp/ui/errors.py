@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 from pathlib import Path
 from types import TracebackType
 
@@ -44,7 +43,7 @@ def show_unexpected_error(parent: QWidget | None, error: BaseException) -> None:
     """Log the error with its traceback and show one dialog that names the log file."""
     log.error(
         "Unexpected error: %s",
-        "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+        "".join(_traceback_lines(error)),
     )
     location = str(_log_path) if _log_path is not None else _("(no log file)")
     QMessageBox.critical(
@@ -74,3 +73,10 @@ def install_excepthook(log_path: Path | None) -> None:
     global _log_path
     _log_path = log_path
     sys.excepthook = _excepthook
+
+
+def _traceback_lines(error: BaseException) -> list[str]:
+    # Imported here: the first window starts faster without the traceback module.
+    import traceback
+
+    return traceback.format_exception(type(error), error, error.__traceback__)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -18,16 +20,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tilaapp.domain.codelists import code_name
 from tilaapp.i18n import LANGUAGES, current_language, ngettext
 from tilaapp.i18n import gettext as _
-from tilaapp.services.editing import describe_step
-from tilaapp.storage.models import DatabaseInfo
+from tilaapp.services.list_query import ListReader
 from tilaapp.ui.errors import show_error
 from tilaapp.ui.register_view import RegisterView
 from tilaapp.ui.settings import Settings
-from tilaapp.ui.tasks import TaskContext
-from tilaapp.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    # The workspace, the editor and the services bring in SQLAlchemy. The window can be
+    # shown without them and gets them with ``attach``.
+    from tilaapp.ui.editor import BuildingEditor
+    from tilaapp.ui.tasks import TaskContext
+    from tilaapp.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -41,42 +46,103 @@ REGISTER_PATTERNS = "*.xlsx *.OPT *.opt *.zip *.7z *.json *.geojson"
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
 
+@dataclass(frozen=True)
+class OpenedFile:
+    """A database file whose register list can be shown before its workspace loads."""
+
+    path: Path
+    is_demo: bool
+    reader: ListReader
+
+
 class MainWindow(QMainWindow):
     """The application's main window over one workspace.
+
+    The window can be shown with the register list alone (``opened``) and get the
+    workspace, with the editor and the commands that write, from ``attach``: loading the
+    services takes longer than showing the list. Until then the editor's place says
+    that it is loading and the commands that need the workspace are disabled.
 
     Signals:
         language_requested(code): the user chose another language; the application
             builds the window again in it.
+        first_painted(): the window has been painted once.
+        attached(): the workspace has been attached, so every command is available.
     """
 
     language_requested = Signal(str)
+    first_painted = Signal()
+    attached = Signal()
 
     def __init__(
-        self, workspace: Workspace, settings: Settings, parent: QWidget | None = None
+        self,
+        workspace: Workspace | None,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        opened: OpenedFile | None = None,
     ) -> None:
         super().__init__(parent)
-        self.workspace = workspace
+        if workspace is not None:
+            opened = OpenedFile(workspace.database_path, workspace.is_demo, workspace.list_reader)
+        if opened is None:
+            raise ValueError("MainWindow needs a workspace or an opened file")
+        self.workspace: Workspace | None = None
+        self.opened = opened
         self.settings = settings
+        self.editor: BuildingEditor | None = None
+        self._painted = False
         self._dialogs: list[QWidget] = []
         self._set_up_central_widgets()
         self._set_up_actions()
         self._set_up_menus()
+        self._disable_until_attached()
         self._set_up_status_bar()
-        self._connect_workspace()
         self._update_title()
-        self._update_undo_actions()
         self._restore_window_state()
+        if workspace is not None:
+            self.attach(workspace)
+
+    def attach(self, workspace: Workspace) -> None:
+        """Add the editor and the commands that need the loaded workspace."""
+        from tilaapp.ui.editor import BuildingEditor
+
+        self.workspace = workspace
+        self.editor = BuildingEditor(workspace, self)
+        sizes = self.splitter.sizes()
+        placeholder = self.splitter.replaceWidget(1, self.editor)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.splitter.setSizes(sizes)
+
+        self.register_view.model.follow(workspace)
+        workspace.undo_changed.connect(self._update_undo_actions)
+        self.register_view.building_activated.connect(self.open_building)
+        for action in self._workspace_actions:
+            action.setEnabled(True)
+        self._update_undo_actions()
+        self._on_selection_changed(len(self.register_view.selected_building_ids()))
+        self._on_current_building_changed(self.register_view.current_building_id)
+        log.info("Main window attached to the workspace on %s", workspace.database_path)
+        self.attached.emit()
+
+    @property
+    def attached_workspace(self) -> Workspace:
+        """The workspace, for the commands that ``attach`` enables."""
+        if self.workspace is None:
+            raise RuntimeError("the main window has no workspace attached yet")
+        return self.workspace
 
     # Set-up.
 
     def _set_up_central_widgets(self) -> None:
-        from tilaapp.ui.editor import BuildingEditor
-
-        self.register_view = RegisterView(self.workspace, self.settings, self)
-        self.editor = BuildingEditor(self.workspace, self)
+        self.register_view = RegisterView(self.opened.reader, self.settings, self)
+        loading = QLabel(_("Loading…"), self)
+        loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        loading.setEnabled(False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.register_view)
-        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(loading)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
@@ -130,7 +196,6 @@ class MainWindow(QMainWindow):
         self.register_view.all_check.toggled.connect(self.all_buildings_action.setChecked)
 
         self.about_action = self._action(_("About tilaapp"), self.show_about)
-        self._on_selection_changed(0)
 
     def _set_up_menus(self) -> None:
         bar = self.menuBar()
@@ -177,6 +242,26 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             self.language_actions[language] = action
 
+    def _disable_until_attached(self) -> None:
+        # Switching the language builds the window again over the workspace, so it waits
+        # for the workspace too.
+        self._workspace_actions = (
+            self.import_action,
+            self.export_action,
+            self.holders_action,
+            self.database_history_action,
+            *self.language_actions.values(),
+        )
+        for action in (
+            *self._workspace_actions,
+            self.undo_action,
+            self.redo_action,
+            self.bulk_edit_action,
+            self.portfolio_action,
+            self.building_history_action,
+        ):
+            action.setEnabled(False)
+
     def _set_up_status_bar(self) -> None:
         self.count_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.count_label)
@@ -184,10 +269,6 @@ class MainWindow(QMainWindow):
         self._on_register_reloaded(
             self.register_view.model.rowCount(), self.register_view.model.total
         )
-
-    def _connect_workspace(self) -> None:
-        self.workspace.undo_changed.connect(self._update_undo_actions)
-        self.register_view.building_activated.connect(self.open_building)
 
     def _restore_window_state(self) -> None:
         geometry = self.settings.bytes_value(GEOMETRY_KEY)
@@ -208,17 +289,15 @@ class MainWindow(QMainWindow):
     # Title and status.
 
     def _update_title(self) -> None:
-        with self.workspace.read_session() as session:
-            info = session.get(DatabaseInfo, 1)
-        home = info.home_municipality_code if info is not None else None
-        name = code_name("municipality", home) if home else self.workspace.database_path.stem
-        if self.workspace.is_demo:
+        home = self.opened.reader.home_municipality_name(current_language())
+        name = home or self.opened.path.stem
+        if self.opened.is_demo:
             title = _("{municipality} – DEMO data, invented values – tilaapp").format(
                 municipality=name
             )
         else:
             title = _("{municipality} – {file} – tilaapp").format(
-                municipality=name, file=self.workspace.database_path.name
+                municipality=name, file=self.opened.path.name
             )
         self.setWindowTitle(title)
 
@@ -238,8 +317,9 @@ class MainWindow(QMainWindow):
         self.count_label.setText(text.format(shown=shown, total=total))
 
     def _on_selection_changed(self, count: int) -> None:
-        self.bulk_edit_action.setEnabled(count > 0)
-        self.portfolio_action.setEnabled(count > 0)
+        loaded = self.workspace is not None
+        self.bulk_edit_action.setEnabled(loaded and count > 0)
+        self.portfolio_action.setEnabled(loaded and count > 0)
         if count > 1:
             self.statusBar().showMessage(
                 ngettext("{count} building selected", "{count} buildings selected", count).format(
@@ -250,15 +330,19 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def _on_current_building_changed(self, building_id: int) -> None:
-        self.editor.show_building(building_id if building_id >= 0 else None)
-        self.building_history_action.setEnabled(building_id >= 0)
         if building_id >= 0:
             self.settings.set_text(CURRENT_BUILDING_KEY, str(building_id))
+        if self.editor is None:
+            return
+        self.editor.show_building(building_id if building_id >= 0 else None)
+        self.building_history_action.setEnabled(building_id >= 0)
 
     # Undo and redo.
 
     def _update_undo_actions(self) -> None:
-        stack = self.workspace.undo_stack
+        from tilaapp.services.editing import describe_step
+
+        stack = self.attached_workspace.undo_stack
         undo_step, redo_step = stack.next_undo, stack.next_redo
         self.undo_action.setEnabled(undo_step is not None)
         self.redo_action.setEnabled(redo_step is not None)
@@ -274,12 +358,12 @@ class MainWindow(QMainWindow):
         )
 
     def undo(self) -> None:
-        if self.workspace.undo_stack.can_undo:
-            self.workspace.undo(failed=self._on_write_failed)
+        if self.attached_workspace.undo_stack.can_undo:
+            self.attached_workspace.undo(failed=self._on_write_failed)
 
     def redo(self) -> None:
-        if self.workspace.undo_stack.can_redo:
-            self.workspace.redo(failed=self._on_write_failed)
+        if self.attached_workspace.undo_stack.can_redo:
+            self.attached_workspace.redo(failed=self._on_write_failed)
 
     def _on_write_failed(self, error: BaseException) -> None:
         show_error(self, error)
@@ -291,7 +375,15 @@ class MainWindow(QMainWindow):
         self.register_view.filter_edit.selectAll()
 
     def open_building(self, building_id: int) -> None:
-        if not self.register_view.select_building(building_id):
+        """Select the building in the list and show it in the editor.
+
+        Before the workspace is attached only the list selection changes; the editor shows
+        the selected building when it arrives.
+        """
+        selected = self.register_view.select_building(building_id)
+        if self.editor is None:
+            return
+        if not selected:
             self.editor.show_building(building_id)
         self.editor.setFocus()
 
@@ -300,22 +392,22 @@ class MainWindow(QMainWindow):
 
         ids = self.register_view.selected_building_ids()
         if ids:
-            BulkEditDialog(self.workspace, ids, self).exec()
+            BulkEditDialog(self.attached_workspace, ids, self).exec()
 
     def edit_portfolio(self) -> None:
         from tilaapp.ui.portfolio_dialogs import PortfolioDialog
 
         ids = self.register_view.selected_building_ids()
         if ids:
-            PortfolioDialog(self.workspace, ids, self).exec()
+            PortfolioDialog(self.attached_workspace, ids, self).exec()
 
     def edit_holders(self) -> None:
         from tilaapp.ui.portfolio_dialogs import HolderEntitiesDialog
 
-        HolderEntitiesDialog(self.workspace, self).exec()
+        HolderEntitiesDialog(self.attached_workspace, self).exec()
 
     def show_building_history(self) -> None:
-        building_id = self.editor.building_id
+        building_id = self.editor.building_id if self.editor is not None else None
         if building_id is None:
             selected = self.register_view.selected_building_ids()
             if not selected:
@@ -329,7 +421,7 @@ class MainWindow(QMainWindow):
     def _show_history(self, building_id: int | None) -> None:
         from tilaapp.ui.history_view import HistoryDialog
 
-        dialog = HistoryDialog(self.workspace, building_id, self)
+        dialog = HistoryDialog(self.attached_workspace, building_id, self)
         dialog.resize(dialog.size().expandedTo(self.size() * 0.8))
         dialog.building_activated.connect(self.open_building)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -338,7 +430,7 @@ class MainWindow(QMainWindow):
     def import_register_file(self) -> None:
         from tilaapp.ui.import_dialog import ImportDialog
 
-        if self.workspace.is_demo:
+        if self.opened.is_demo:
             QMessageBox.information(
                 self,
                 _("tilaapp"),
@@ -355,7 +447,7 @@ class MainWindow(QMainWindow):
                        _("All files (*)"))),
         )  # fmt: skip
         if path:
-            ImportDialog(self.workspace, [Path(path)], self).exec()
+            ImportDialog(self.attached_workspace, [Path(path)], self).exec()
 
     def export_list(self) -> None:
         """Export the buildings and columns the list shows, as it is filtered and sorted."""
@@ -374,7 +466,7 @@ class MainWindow(QMainWindow):
 
         query = self.register_view.model.query()
         columns = self.register_view.visible_columns()
-        database = self.workspace.database
+        database = self.attached_workspace.database
 
         def job(_context: TaskContext) -> int:
             with database.read_session() as session:
@@ -397,7 +489,9 @@ class MainWindow(QMainWindow):
             )
             self.statusBar().showMessage(message.format(count=count, path=path))
 
-        self.workspace.worker.submit("export list", job, done=done, failed=self._on_write_failed)
+        self.attached_workspace.worker.submit(
+            "export list", job, done=done, failed=self._on_write_failed
+        )
 
     def show_about(self) -> None:
         from tilaapp import __version__
@@ -408,7 +502,7 @@ class MainWindow(QMainWindow):
             _(
                 "tilaapp {version}: the inventory of the buildings a municipality owns.\n\n"
                 "Database: {path}"
-            ).format(version=__version__, path=self.workspace.database_path),
+            ).format(version=__version__, path=self.opened.path),
         )
 
     def _fill_columns_menu(self) -> None:
@@ -420,6 +514,13 @@ class MainWindow(QMainWindow):
     def _on_language_chosen(self, language: str) -> None:
         if language != current_language():
             self.language_requested.emit(language)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            # Emitted once the children have been painted in this same pass.
+            QTimer.singleShot(0, self.first_painted.emit)
 
     # Closing.
 

@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -20,9 +20,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from tilaapp.i18n import gettext as _
+from tilaapp.services.list_query import LIST_COLUMNS, ListReader, ListRow
 from tilaapp.services.list_texts import list_cell_text, list_column_label
-from tilaapp.services.listing import LIST_COLUMNS, ListRow, count_listed, list_ids, list_rows
-from tilaapp.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    # The workspace brings in SQLAlchemy, which the first window does without.
+    from tilaapp.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,9 @@ class RegisterModel(QAbstractTableModel):
     """The buildings of the register view, filtered and sorted by SQLite.
 
     Only the ids of the matching buildings are held; the rows shown are read in pages of
-    ``PAGE_SIZE`` and the newest ``PAGES_CACHED`` pages are kept.
+    ``PAGE_SIZE`` and the newest ``PAGES_CACHED`` pages are kept. The model reads through
+    a ``ListReader``, without SQLAlchemy, so that it can show the list before the workspace
+    has loaded; ``follow`` then keeps it current with the workspace's edits.
 
     Signals:
         reloaded(shown, total): the filter, sort or data changed; ``shown`` buildings
@@ -69,9 +74,9 @@ class RegisterModel(QAbstractTableModel):
 
     reloaded = Signal(int, int)
 
-    def __init__(self, workspace: Workspace, parent: QObject | None = None) -> None:
+    def __init__(self, reader: ListReader, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._workspace = workspace
+        self._reader = reader
         self._columns: list[str] = list(LIST_COLUMNS)
         self._ids: list[int] = []
         self._pages: OrderedDict[int, dict[int, ListRow]] = OrderedDict()
@@ -80,9 +85,13 @@ class RegisterModel(QAbstractTableModel):
         self._sort_column = "permanent_building_identifier"
         self._descending = False
         self.total = 0
+        self._loaded = False
         self.last_query_seconds = 0.0
         self._italic = QFont()
         self._italic.setItalic(True)
+
+    def follow(self, workspace: Workspace) -> None:
+        """Read the list again whenever the workspace changes buildings."""
         workspace.buildings_changed.connect(self._on_buildings_changed)
 
     @property
@@ -109,17 +118,16 @@ class RegisterModel(QAbstractTableModel):
     def reload(self) -> None:
         """Run the filter and sort again and show the result."""
         started = time.perf_counter()
-        with self._workspace.read_session() as session:
-            ids = list_ids(
-                session,
-                text=self._text,
-                all_buildings=self._all_buildings,
-                sort_column=self._sort_column,
-                descending=self._descending,
-            )
-            total = count_listed(session, all_buildings=self._all_buildings)
+        ids = self._reader.ids(
+            text=self._text,
+            all_buildings=self._all_buildings,
+            sort_column=self._sort_column,
+            descending=self._descending,
+        )
+        total = self._reader.count(all_buildings=self._all_buildings)
 
         self.beginResetModel()
+        self._loaded = True
         self._ids = ids
         self._pages.clear()
         self.total = total
@@ -188,8 +196,13 @@ class RegisterModel(QAbstractTableModel):
         return text
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sort_column = self._columns[column]
-        self._descending = order == Qt.SortOrder.DescendingOrder
+        sort_column = self._columns[column]
+        descending = order == Qt.SortOrder.DescendingOrder
+        if self._loaded and (sort_column, descending) == (self._sort_column, self._descending):
+            # The view asks again as it sets up its header; the order is already shown.
+            return
+        self._sort_column = sort_column
+        self._descending = descending
         self.reload()
 
     # Internals.
@@ -205,8 +218,7 @@ class RegisterModel(QAbstractTableModel):
 
     def _read_page(self, page_number: int) -> dict[int, ListRow]:
         ids = self._ids[page_number * PAGE_SIZE : (page_number + 1) * PAGE_SIZE]
-        with self._workspace.read_session() as session:
-            rows = list_rows(session, ids)
+        rows = self._reader.rows(ids)
         page = {row.id: row for row in rows}
         self._pages[page_number] = page
         while len(self._pages) > PAGES_CACHED:

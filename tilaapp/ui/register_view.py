@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from tilaapp.i18n import gettext as _
+from tilaapp.services.list_query import ListReader
 from tilaapp.services.list_texts import list_column_label
 from tilaapp.ui.register_model import (
     BUILDING_ID_ROLE,
@@ -26,7 +27,6 @@ from tilaapp.ui.register_model import (
     RegisterModel,
 )
 from tilaapp.ui.settings import Settings
-from tilaapp.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,11 @@ class RegisterView(QWidget):
     selection_changed = Signal(int)
 
     def __init__(
-        self, workspace: Workspace, settings: Settings, parent: QWidget | None = None
+        self, reader: ListReader, settings: Settings, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._settings = settings
-        self.model = RegisterModel(workspace, self)
+        self.model = RegisterModel(reader, self)
         self._current_id = -1
         self._set_up_filter_row()
         self._set_up_table()

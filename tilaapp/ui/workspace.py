@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from tilaapp.services.editing import EditService, EditStep, UndoStack
+from tilaapp.services.list_query import ListReader
 from tilaapp.services.listing import ensure_list
 from tilaapp.services.portfolio_edit import PortfolioService
 from tilaapp.services.repairs import RepairService
@@ -43,12 +44,15 @@ class Workspace(QObject):
         *,
         is_demo: bool = False,
         os_user: str | None = None,
+        list_reader: ListReader | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """Open ``database_path``; ``list_reader`` is one already open on the same file."""
         super().__init__(parent)
         self.database_path = database_path
         self.is_demo = is_demo
         self.database: Database = open_database(database_path, create=False)
+        self.list_reader = list_reader or ListReader(database_path)
         self.undo_stack = UndoStack()
         self.edits = EditService(self.database, os_user=os_user, undo_stack=self.undo_stack)
         self.portfolio = PortfolioService(
@@ -132,6 +136,7 @@ class Workspace(QObject):
     def close(self) -> None:
         """Finish the running job, then close the database."""
         self.worker.shutdown()
+        self.list_reader.close()
         self.database.close()
         log.info("Closed workspace on %s", self.database_path)
 

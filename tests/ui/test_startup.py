@@ -1,0 +1,113 @@
+"""Opening a database: the register list first, then the workspace with the editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from tilaapp.storage.database import alembic_config, create_sqlite_engine
+from tilaapp.ui.app import Application
+from tilaapp.ui.main_window import MainWindow
+from tilaapp.ui.settings import Settings
+
+TIMEOUT_MS = 30_000
+
+
+def _controller(settings: Settings) -> Application:
+    controller = Application(QApplication.instance(), settings, is_demo=False)  # type: ignore[arg-type]
+    controller.translations.apply("en")
+    return controller
+
+
+def test_list_shown_before_workspace(qtbot: QtBot, database_path: Path, settings: Settings) -> None:
+    controller = _controller(settings)
+
+    controller.open(database_path)
+
+    window = controller.window
+    assert isinstance(window, MainWindow)
+    assert window.workspace is None
+    assert window.editor is None
+    assert window.register_view.model.rowCount() > 0
+    assert isinstance(window.splitter.widget(1), QLabel)
+    assert not window.import_action.isEnabled()
+    assert not window.undo_action.isEnabled()
+    assert window.find_action.isEnabled()
+    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
+        pass
+    window.close()
+    controller.close()
+
+
+def test_workspace_attached_after_paint(
+    qtbot: QtBot, database_path: Path, settings: Settings
+) -> None:
+    controller = _controller(settings)
+    controller.open(database_path)
+    window = controller.window
+    assert isinstance(window, MainWindow)
+
+    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
+        pass
+
+    assert window.workspace is controller.workspace
+    assert window.editor is not None
+    assert window.splitter.widget(1) is window.editor
+    assert window.import_action.isEnabled()
+    assert window.language_actions["sv"].isEnabled()
+    assert window.register_view.current_building_id >= 0
+    assert window.editor.building_id == window.register_view.current_building_id
+    window.close()
+    controller.close()
+
+
+def test_list_follows_edits_after_attach(
+    qtbot: QtBot, database_path: Path, settings: Settings
+) -> None:
+    controller = _controller(settings)
+    controller.open(database_path)
+    window = controller.window
+    assert isinstance(window, MainWindow)
+    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
+        pass
+    assert controller.workspace is not None
+    building_id = window.register_view.current_building_id
+
+    with qtbot.waitSignal(window.register_view.model.reloaded, timeout=TIMEOUT_MS):
+        controller.workspace.write_step(
+            "rename",
+            lambda: controller.workspace.edits.set_value(building_id, "local_name", "Nuorisotalo"),
+        )
+
+    window.register_view.filter_edit.setText("nuorisotalo")
+    assert window.register_view.model.rowCount() == 1
+    assert window.register_view.model.building_id(0) == building_id
+    window.close()
+    controller.close()
+
+
+def test_old_schema_migrated_before_window(
+    qtbot: QtBot, tmp_path: Path, settings: Settings
+) -> None:
+    from alembic import command
+
+    path = tmp_path / "old.sqlite"
+    engine = create_sqlite_engine(path)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    engine.dispose()
+    controller = _controller(settings)
+
+    controller.open(path)
+
+    window = controller.window
+    assert isinstance(window, MainWindow)
+    assert window.workspace is controller.workspace
+    assert window.editor is not None
+    assert window.register_view.model.rowCount() == 0
+    window.close()
+    controller.close()
