@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 import tilaapp
 from tilaapp import i18n
+from tilaapp.cli.main import main
 from tilaapp.domain.dates import PartialDate, parse_iso_date
 from tilaapp.services import list_export
 from tilaapp.services.editing import EditService, describe_step
@@ -525,3 +526,131 @@ def test_locked_target_raises(
     assert out.read_bytes() == earlier
     assert not (tmp_path / "lista.xlsx.part").exists()
     assert "another program has it open" in describe_error(raised.value)[0]
+
+
+# The command line
+
+
+@pytest.fixture
+def database_file(imported_database: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "cli.sqlite"
+    shutil.copyfile(imported_database, path)
+    return path
+
+
+def stored_edits(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Return every local value and every history row, to show that nothing changed."""
+    database = open_database(path, create=False)
+    try:
+        with database.read_session() as session:
+            local = [
+                tuple(getattr(row, column.name) for column in LocalValue.__table__.columns)
+                for row in session.scalars(select(LocalValue).order_by(LocalValue.building_id))
+            ]
+            history = [
+                (row.building_id, row.field, row.old_value, row.new_value, row.source)
+                for row in session.scalars(select(ChangeRecord).order_by(ChangeRecord.id))
+            ]
+    finally:
+        database.close()
+    return local, history
+
+
+def edited_export(database_file: Path, tmp_path: Path) -> tuple[Path, list[int]]:
+    out = tmp_path / "lista.xlsx"
+    arguments = ["export-list", "--db", str(database_file), "--all", "--out", str(out)]
+    assert main([*arguments, "--lang", "en"]) == 0
+    database = open_database(database_file, create=False)
+    try:
+        first, second, third = first_ids(database, 3)
+    finally:
+        database.close()
+    set_cells(
+        out,
+        {
+            first: {"gross_floor_area": 250.5},
+            second: {"local_name": "Uusi koulu"},
+            third: {"gross_floor_area": -10},
+        },
+        "en",
+    )
+    return out, [first, second, third]
+
+
+def test_cli_preview_changes_nothing(
+    database_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ids = edited_export(database_file, tmp_path)
+    before = stored_edits(database_file)
+    capsys.readouterr()
+
+    assert main(["import-list", str(out), "--db", str(database_file), "--lang", "en"]) == 0
+
+    printed = capsys.readouterr().out
+    assert "Gross floor area, m²: 906 → 250.5" in printed
+    assert "enter a number from 0 to 500,000 m²" in printed
+    assert "Run the command again with --apply to apply the 2 valid changes." in printed
+    assert stored_edits(database_file) == before
+
+
+def test_cli_apply_json(
+    database_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, (first, second, third) = edited_export(database_file, tmp_path)
+    capsys.readouterr()
+
+    status = main(["import-list", str(out), "--db", str(database_file), "--apply", "--json"])
+
+    assert status == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["format"] == "tilaapp.import-list/1"
+    assert result["applied"] == 2
+    assert [(c["building_id"], c["status"]) for c in result["changes"]] == [
+        (first, "valid"),
+        (second, "valid"),
+        (third, "invalid"),
+    ]
+    assert result["changes"][0]["new"] == "250.5"
+    assert result["changes"][2]["cell"] == "-10"
+    _local, history = stored_edits(database_file)
+    assert [row[4] for row in history if row[4] == "spreadsheet"] == ["spreadsheet"] * 2
+
+
+@pytest.mark.parametrize("damage", ["no key column", "not a workbook"])
+def test_cli_rejected_file_changes_nothing(
+    database_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    out, _ids = edited_export(database_file, tmp_path)
+    if damage == "no key column":
+        workbook = openpyxl.load_workbook(out)
+        workbook.active.delete_cols(1)
+        workbook.save(out)
+    else:
+        out.write_text("not a workbook", encoding="utf-8")
+    before = stored_edits(database_file)
+    capsys.readouterr()
+
+    status = main(["import-list", str(out), "--db", str(database_file), "--apply", "--lang", "en"])
+
+    assert status == 1
+    assert "database was not changed" in capsys.readouterr().err
+    assert stored_edits(database_file) == before
+
+
+def test_cli_locked_export_target(
+    database_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "lista.xlsx"
+
+    def locked(source: Path, target: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(list_export, "replace_file", locked)
+    status = main(["export-list", "--db", str(database_file), "--out", str(out), "--lang", "en"])
+
+    assert status == 1
+    assert "another program has it open" in capsys.readouterr().err
+    assert not out.exists()
