@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -41,6 +42,11 @@ BUILDING, FIELD, OLD, NEW, NOTE = range(5)
 PROBLEM_LINES = 4
 # Text of an empty value in the table.
 NO_VALUE = "–"
+# The widest that a value column starts, in average characters, so the note stays in view.
+VALUE_COLUMN_CHARACTERS = 28
+# Up to this many rows are fitted to their wrapped notes again when the note column
+# changes width; measuring more would make resizing the dialog slow.
+ROWS_RESIZED_MAX = 2000
 
 
 class ListReimportDialog(QDialog):
@@ -132,10 +138,12 @@ class ListReimportDialog(QDialog):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.verticalHeader().setVisible(False)
+        table.setWordWrap(True)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         table.itemChanged.connect(self._on_item_changed)
+        header.sectionResized.connect(self._on_section_resized)
         return table
 
     def _fill_table(self) -> None:
@@ -161,8 +169,30 @@ class ListReimportDialog(QDialog):
             note = _item(_note(change))
             note.setToolTip(_note(change))
             self.table.setItem(row, NOTE, note)
-        self.table.resizeColumnsToContents()
+        self._fit_columns()
         self.table.blockSignals(False)
+
+    def _fit_columns(self) -> None:
+        """Fit the columns to their texts, but leave room for the note, which wraps."""
+        self.table.resizeColumnsToContents()
+        widest = self.fontMetrics().averageCharWidth() * VALUE_COLUMN_CHARACTERS
+        for column in (BUILDING, FIELD, OLD, NEW):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+        self.table.resizeRowsToContents()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # After the event loop has given the stretched note column its width.
+        QTimer.singleShot(0, self._fit_rows)
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == NOTE:
+            self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Fit the rows to their wrapped notes, which depend on the note column's width."""
+        if self.table.rowCount() <= ROWS_RESIZED_MAX:
+            self.table.resizeRowsToContents()
 
     # Checked changes
 
