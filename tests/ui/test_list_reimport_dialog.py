@@ -191,13 +191,13 @@ def test_main_window_rejected_file(
     path = tmp_path / "lista.xlsx"
     path.write_text("not a workbook", encoding="utf-8")
     window = window_of(qtbot, workspace, settings)
-    shown: list[BaseException] = []
-    monkeypatch.setattr("tilaapp.ui.main_window.show_error", lambda _p, e: shown.append(e))
+    errors_shown: list[BaseException] = []
+    monkeypatch.setattr("tilaapp.ui.main_window.show_error", lambda _p, e: errors_shown.append(e))
 
     window.import_edited_list_from(path)
-    qtbot.waitUntil(lambda: bool(shown))
+    qtbot.waitUntil(lambda: bool(errors_shown))
 
-    assert type(shown[0]).__name__ == "EditedListUnreadable"
+    assert type(errors_shown[0]).__name__ == "EditedListUnreadable"
     assert window._dialogs == []
 
 

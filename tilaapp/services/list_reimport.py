@@ -73,7 +73,7 @@ _MUNICIPALITY_IN_TEXT = re.compile(r"\(\s*([0-9]{1,3})\s*\)\s*$")
 class ChangeStatus(enum.Enum):
     VALID = "valid"
     INVALID = "invalid"
-    """The value breaks the field's rules; ``ValueChange.message`` says how."""
+    """The value breaks the field's rules. ``ValueChange.message`` gives the reason."""
     READ_ONLY = "read_only"
     """The column is not edited through the list."""
 
@@ -166,7 +166,7 @@ class ReimportProblem:
 
 @dataclass(frozen=True)
 class ReimportPreview:
-    """What re-importing a file would change, and what it cannot read."""
+    """The changes that re-importing a file would make, and the rows and columns it skipped."""
 
     path: Path
     language: str
@@ -193,7 +193,7 @@ class ReimportPreview:
 
 
 class EditedListRejected(Exception):
-    """The file cannot be read as a list export; nothing was read and nothing changed."""
+    """The file cannot be read as a list export. Nothing was read and nothing changed."""
 
     def __init__(self, path: Path, detail: str) -> None:
         self.path = path
@@ -216,7 +216,7 @@ class EditedListWithoutKey(EditedListRejected):
 
 
 class EditedListOutdated(Exception):
-    """A value in use changed between the preview and applying it; nothing was written."""
+    """A value in use changed between the preview and applying it. Nothing was written."""
 
     def __init__(self, building: str, column: str) -> None:
         self.building = building
@@ -530,8 +530,8 @@ def _column_label(column: str) -> str:
 
 
 def _shows(column: str, cell: object, value: Any, language: str) -> bool:
-    """Return whether ``cell`` shows ``value`` as an export, or a spreadsheet re-saving one,
-    writes it in any language."""
+    """Return whether ``cell`` reads as ``value``: as the export writes it in any language,
+    or as a spreadsheet stores it after re-saving."""
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return value is None
     if value is None:

@@ -48,7 +48,7 @@ class Table:
     """The sheet's name, or None for a CSV file."""
     header: tuple[object, ...]
     rows: tuple[tuple[int, tuple[object, ...]], ...]
-    """``(row number as a spreadsheet shows it, cell values)``; empty rows are left out."""
+    """``(row number as a spreadsheet shows it, cell values)``. Empty rows are left out."""
     is_csv: bool
 
 
@@ -163,7 +163,9 @@ def _decode(source: TextSource) -> str:
         fallback = source.encoding.fallback
         if fallback is None:
             return content.decode(source.stream_encoding, "replace")
-        log.info("%s is not UTF-8 after its first 64 KB; read as %s", source.path.name, fallback)
+        log.info(
+            "%s is not UTF-8 after its first 64 KB, so it is read as %s", source.path.name, fallback
+        )
         return content.decode(fallback, "replace")
 
 

@@ -419,7 +419,7 @@ class MainWindow(QMainWindow):
         show_error(self, error)
 
     def ask_retry(self, message: str) -> bool:
-        """Show ``message`` with Retry and Cancel; return whether the user chose Retry."""
+        """Show ``message`` with Retry and Cancel, and return whether the user chose Retry."""
         box = QMessageBox(QMessageBox.Icon.Warning, _("tilaapp"), message, parent=self)
         box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Retry)
