@@ -356,6 +356,7 @@ def run_export_list(args: argparse.Namespace) -> int:
     from tilaapp.services.list_export import (
         ListExportError,
         ListExportNotReplaceable,
+        ListExportTargetLocked,
         check_columns,
         check_export_path,
         export_format,
@@ -380,7 +381,8 @@ def run_export_list(args: argparse.Namespace) -> int:
             database.close()
     except ListExportError as error:
         print(error.message(), file=sys.stderr)
-        return EXIT_REJECTED if isinstance(error, ListExportNotReplaceable) else EXIT_USAGE
+        rejected = isinstance(error, ListExportNotReplaceable | ListExportTargetLocked)
+        return EXIT_REJECTED if rejected else EXIT_USAGE
     except Exception as error:
         return _print_errors(error)
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from tilaapp.cli import import_list
 from tilaapp.cli.argparse_texts import install as install_argparse_texts
 from tilaapp.cli.argparse_texts import translate_error
 from tilaapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
@@ -197,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_list.add_argument("--json", action="store_true", help=_("print a summary as JSON"))
 
+    import_list.add_parser(commands, common, _database_option)
+
     comparing = commands.add_parser(
         "compare",
         parents=[common],
@@ -266,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reference": commands.run_reference,
         "index": commands.run_index,
         "export-list": commands.run_export_list,
+        "import-list": import_list.run_import_list,
         "compare": commands.run_compare,
     }
     try:

@@ -50,6 +50,7 @@ REMOVE_FROM_PORTFOLIO = "remove_from_portfolio"
 SET_TENURE = "set_tenure"
 SET_HOLDER = "set_holder"
 SET_HOLDER_AND_TENURE = "set_holder_and_tenure"
+SET_VALUES_FROM_LIST = "set_values_from_list"
 
 
 @dataclass(frozen=True)
@@ -408,6 +409,54 @@ class EditService:
             self._store.load(session, ids)
             return len(self._changes(session, ids, field, checked))
 
+    def set_values(
+        self,
+        values: Sequence[tuple[int, str, Any]],
+        *,
+        source: str = LOCAL,
+        description_key: str = SET_VALUES_FROM_LIST,
+        check: Callable[[Session], None] | None = None,
+    ) -> EditStep:
+        """Set the local values ``(building id, field, value)`` in one transaction and one step.
+
+        None clears a value. ``check`` runs in the transaction before anything is written,
+        and an exception it raises changes nothing. The history rows get ``source``.
+        Raises ``UnknownField``, ``FieldNotEditable``, ``ValidationError`` and
+        ``BuildingNotFound`` before writing, and ValueError when a building's field is
+        given twice.
+        """
+        checked = [
+            (building_id, field, validate_value(field, value).checked_value())
+            for building_id, field, value in values
+        ]
+        if len({(building_id, field) for building_id, field, _value in checked}) < len(checked):
+            raise ValueError("a field of a building is given more than once")
+
+        with self.database.session() as session:
+            if check is not None:
+                check(session)
+            self._store.load(session, unique_ids(building_id for building_id, _f, _v in checked))
+            changes = tuple(
+                FieldChange(building_id, field, old, value)
+                for building_id, field, value in checked
+                if (old := self._store.read(session, building_id, field)) != value
+            )
+            write_changes(
+                session, self._store, changes, source=source, os_user=self.os_user, now=utc_now()
+            )
+
+        step = EditStep(description_key, changes)
+        if changes:
+            self.undo_stack.push(step, self._store)
+        log.info(
+            "Edit %s from source %s: %d of %d values changed",
+            description_key,
+            source,
+            len(changes),
+            len(checked),
+        )
+        return step
+
     def undo(self) -> EditStep | None:
         """Revert the newest step of the shared stack, as ``UndoStack.undo`` describes."""
         return self.undo_stack.undo(self.database, self.os_user)
@@ -536,6 +585,14 @@ def _describe_holder_and_tenure(field: str, count: int) -> str:
     ).format(count=count)
 
 
+def _describe_values_from_list(field: str, count: int) -> str:
+    return ngettext(
+        "Changes from an edited list in {count} building",
+        "Changes from an edited list in {count} buildings",
+        count,
+    ).format(count=count)
+
+
 _DESCRIPTIONS: dict[str, Callable[[str, int], str]] = {
     SET_VALUE: _describe_set_value,
     CLEAR_VALUE: _describe_clear_value,
@@ -546,4 +603,5 @@ _DESCRIPTIONS: dict[str, Callable[[str, int], str]] = {
     SET_TENURE: _describe_tenure,
     SET_HOLDER: _describe_holder,
     SET_HOLDER_AND_TENURE: _describe_holder_and_tenure,
+    SET_VALUES_FROM_LIST: _describe_values_from_list,
 }

@@ -20,6 +20,7 @@ import csv
 import datetime
 import enum
 import logging
+import os
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -134,6 +135,23 @@ class UnknownListColumn(ListExportError):
         ).format(column=self.column, columns=", ".join(LIST_COLUMNS))
 
 
+class ListExportTargetLocked(ListExportError):
+    """The operating system rejected writing the export file.
+
+    Windows does this while Excel, or another program, has the file open.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path}: permission to replace the file was denied")
+
+    def message(self) -> str:
+        return _(
+            "{path} could not be written because another program has it open, or the file "
+            "is read-only. Close the file in Excel or the other program, and try again."
+        ).format(path=self.path)
+
+
 class ListExportNotReplaceable(ListExportError):
     """The export path is a folder, or a file that the list export did not write."""
 
@@ -225,7 +243,8 @@ def export_list(
     ``all_buildings``, ``sort_column`` and ``descending``, so the register list must be
     complete (``listing.ensure_list``). The format follows the suffix: .xlsx or .csv.
     Raises ``UnsupportedExportFormat``, ``UnknownListColumn``,
-    ``ListExportNotReplaceable`` (see ``check_export_path``) and ``OSError``.
+    ``ListExportNotReplaceable`` (see ``check_export_path``), ``ListExportTargetLocked``
+    when the operating system does not let the file be replaced, and ``OSError``.
     """
     file_format = export_format(path)
     chosen = check_columns(columns)
@@ -246,12 +265,26 @@ def export_list(
             count = _write_workbook(temporary, chosen, rows)
         else:
             count = _write_csv(temporary, chosen, rows)
-        temporary.replace(path)
+        _move_into_place(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
     log.info("Exported %d buildings to %s", count, path)
     return count
+
+
+def _move_into_place(temporary: Path, path: Path) -> None:
+    try:
+        replace_file(temporary, path)
+    except PermissionError as error:
+        log.warning("Could not replace %s: %s", path, error)
+        raise ListExportTargetLocked(path) from error
+
+
+def replace_file(source: Path, target: Path) -> None:
+    """Move ``source`` over ``target``. On Windows this raises PermissionError while
+    another program has ``target`` open."""
+    os.replace(source, target)
 
 
 def _pages(session: Session, ids: Sequence[int]) -> Iterator[ListRow]:

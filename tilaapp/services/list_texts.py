@@ -47,15 +47,20 @@ def list_cell_text(row: ListRow, column: str) -> str | None:
     code list, in Finnish where the list has no name in the current language. The
     municipality shows as "name (code)", the property identifier in its hyphenated form.
     """
-    value = getattr(row, column)
+    return list_value_text(column, getattr(row, column))
+
+
+def list_value_text(column: str, value: object) -> str | None:
+    """Return the text of ``value`` in a cell of the list column ``column``, as
+    ``list_cell_text`` writes it, or None for an empty value."""
     if value is None or value == "":
         return None
     if column in (BUILDING_CLASS_2018, USE_CLASS_1994):
-        return _class_text(column, value)
+        return _class_text(column, str(value))
     if column == "municipality_number":
-        return f"{code_name(MUNICIPALITY, value)} ({value})"
+        return f"{code_name(MUNICIPALITY, str(value))} ({value})"
     if column == "property_identifier":
-        return _property_text(value)
+        return _property_text(str(value))
     if column == "tenure":
         return _(TENURE_LABELS[value]) if value in TENURE_LABELS else str(value)
     if isinstance(value, Decimal):

@@ -11,6 +11,11 @@ from tilaapp.services.cost_index import InvalidCostIndexFile
 from tilaapp.services.editing import EditConflict
 from tilaapp.services.importing import ImportCancelled, ImportRejected
 from tilaapp.services.list_export import ListExportError
+from tilaapp.services.list_reimport import (
+    EditedListOutdated,
+    EditedListUnreadable,
+    EditedListWithoutKey,
+)
 from tilaapp.services.open_load import ReaderProcessFailed
 from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
 from tilaapp.services.portfolio_edit import PortfolioError
@@ -35,6 +40,32 @@ def _cost_index_rejected(error: InvalidCostIndexFile) -> list[str]:
 
 def _list_export(error: ListExportError) -> list[str]:
     return [error.message()]
+
+
+def _edited_list_unreadable(error: EditedListUnreadable) -> list[str]:
+    return [
+        error.rejection.message(),
+        _("The database was not changed."),
+    ]
+
+
+def _edited_list_without_key(error: EditedListWithoutKey) -> list[str]:
+    return [
+        _(
+            "The file {path} has no tilaapp-id column, so its rows cannot be matched to "
+            "buildings. The database was not changed. Import a list that tilaapp exported, "
+            "with its first column kept."
+        ).format(path=error.path)
+    ]
+
+
+def _edited_list_outdated(error: EditedListOutdated) -> list[str]:
+    return [
+        _(
+            "Building {building} has been changed since the file was read, so nothing was "
+            "changed. Import the file again to see its changes against the current values."
+        ).format(building=error.building)
+    ]
 
 
 def _rejected(error: ImportRejected) -> list[str]:
@@ -151,6 +182,9 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (ImportRejected, _rejected),
     (InvalidCostIndexFile, _cost_index_rejected),
     (ListExportError, _list_export),
+    (EditedListUnreadable, _edited_list_unreadable),
+    (EditedListWithoutKey, _edited_list_without_key),
+    (EditedListOutdated, _edited_list_outdated),
     (ImportCancelled, _cancelled),
     (SchemaTooNewError, _schema_too_new),
     (NotADatabaseError, _not_a_database),

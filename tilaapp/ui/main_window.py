@@ -30,6 +30,8 @@ from tilaapp.ui.settings import Settings
 if TYPE_CHECKING:
     # The workspace, the editor and the services bring in SQLAlchemy. The window can be
     # shown without them and gets them with ``attach``.
+    from tilaapp.services.editing import EditStep
+    from tilaapp.services.list_reimport import ReimportPreview
     from tilaapp.ui.editor import BuildingEditor
     from tilaapp.ui.tasks import TaskContext
     from tilaapp.ui.workspace import Workspace
@@ -168,6 +170,7 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(
             _("&Export the list to Excel or CSV…"), self.export_list, "Ctrl+E"
         )
+        self.reimport_action = self._action(_("Import an edited &list…"), self.import_edited_list)
         self.quit_action = self._action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
         self.undo_action = self._action(_("&Undo"), self.undo, QKeySequence.StandardKey.Undo)
@@ -202,6 +205,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(_("&File"))
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.export_action)
+        file_menu.addAction(self.reimport_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -248,6 +252,7 @@ class MainWindow(QMainWindow):
         self._workspace_actions = (
             self.import_action,
             self.export_action,
+            self.reimport_action,
             self.holders_action,
             self.database_history_action,
             *self.language_actions.values(),
@@ -489,9 +494,82 @@ class MainWindow(QMainWindow):
             )
             self.statusBar().showMessage(message.format(count=count, path=path))
 
-        self.attached_workspace.worker.submit(
-            "export list", job, done=done, failed=self._on_write_failed
+        def failed(error: BaseException) -> None:
+            self._on_export_failed(path, error)
+
+        self.attached_workspace.worker.submit("export list", job, done=done, failed=failed)
+
+    def _on_export_failed(self, path: Path, error: BaseException) -> None:
+        from tilaapp.services.list_export import ListExportTargetLocked
+
+        if isinstance(error, ListExportTargetLocked):
+            log.info("Export target %s is locked; asking whether to retry", path)
+            if self.ask_retry(error.message()):
+                self.export_list_to(path)
+            return
+        show_error(self, error)
+
+    def ask_retry(self, message: str) -> bool:
+        """Show ``message`` with Retry and Cancel, and return whether the user chose Retry."""
+        box = QMessageBox(QMessageBox.Icon.Warning, _("tilaapp"), message, parent=self)
+        box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Retry)
+        box.button(QMessageBox.StandardButton.Retry).setText(_("Retry"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(_("Cancel"))
+        return bool(box.exec() == QMessageBox.StandardButton.Retry)
+
+    def import_edited_list(self) -> None:
+        """Read an edited list export chosen by the user and show its changes."""
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            _("Import an edited list"),
+            str(Path.home()),
+            ";;".join(
+                (
+                    _("Exported lists (*.xlsx *.csv)"),
+                    _("All files (*)"),
+                )
+            ),
         )
+        if path:
+            self.import_edited_list_from(Path(path))
+
+    def import_edited_list_from(self, path: Path) -> None:
+        """Read ``path`` on the worker, then show the preview dialog."""
+        from tilaapp.services.list_reimport import read_edited_list
+
+        database = self.attached_workspace.database
+
+        def job(_context: TaskContext) -> ReimportPreview:
+            with database.read_session() as session:
+                return read_edited_list(session, path)
+
+        self.statusBar().showMessage(_("Reading {path}…").format(path=path))
+        self.attached_workspace.worker.submit(
+            "read edited list", job, done=self.show_reimport_preview, failed=self._on_read_failed
+        )
+
+    def show_reimport_preview(self, preview: ReimportPreview) -> None:
+        from tilaapp.ui.list_reimport_dialog import ListReimportDialog
+
+        self.statusBar().clearMessage()
+        dialog = ListReimportDialog(self.attached_workspace, preview, self)
+        dialog.resize(dialog.size().expandedTo(self.size() * 0.7))
+        dialog.applied.connect(lambda step: self._on_reimport_applied(preview, step))
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda _result: self._dialogs.remove(dialog))
+        dialog.open()
+
+    def _on_reimport_applied(self, preview: ReimportPreview, step: EditStep | None) -> None:
+        count = len(step.changes) if step is not None else 0
+        message = ngettext(
+            "{count} change from {file} applied.", "{count} changes from {file} applied.", count
+        )
+        self.statusBar().showMessage(message.format(count=count, file=preview.path.name))
+
+    def _on_read_failed(self, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        show_error(self, error)
 
     def show_about(self) -> None:
         from tilaapp import __version__
