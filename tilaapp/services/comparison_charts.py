@@ -513,7 +513,7 @@ def group_label(grouping: str | None, group: str) -> str:
     if grouping == MAIN_CLASS_SCHEME:
         return f"{group} {main_class_name(group)}"
     if grouping == COMPLETION_DECADE:
-        return _("{first}–{last}").format(first=group, last=int(group) + 9)
+        return _("{decade}s").format(decade=group)
     if grouping == CONDITION_CLASS:
         name = CONDITION_CLASS_NAMES.get(int(group))
         return _("{number} {name}").format(number=group, name=_(name)) if name else group
