@@ -388,7 +388,10 @@ class ComparisonDialog(QDialog):
 
     def export_image(self, chart_id: str, path: Path) -> None:
         """Save the chart's title, basis, notes and plot as a PNG image."""
-        saved = self.pages[chart_id].figure.grab().save(str(path), "PNG")
+        page = self.pages[chart_id]
+        # A page that was never shown has no size yet, so it is shown first.
+        self.tabs.setCurrentWidget(page)
+        saved = page.figure.grab().save(str(path), "PNG")
         if not saved:
             show_error(self, OSError(f"could not write {path}"))
             return
