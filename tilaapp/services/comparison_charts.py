@@ -117,6 +117,7 @@ class ScatterChart:
     """Every municipality with a figure and a population; empty when no other
     municipality than the home one has a figure."""
     population_year: int | None
+    """The newest year of the populations of the points, or None without points."""
 
 
 @dataclass(frozen=True)
@@ -339,13 +340,13 @@ def _per_resident_figures(figures: Sequence[Figure]) -> dict[str, Figure]:
     return found
 
 
-def _population_of(code: str, populations: Mapping[str, Figure]) -> int | None:
-    """Return the reference population of ``code``, else the bundled one."""
+def _population_of(code: str, populations: Mapping[str, Figure]) -> tuple[int, int] | None:
+    """Return the reference population of ``code`` and its year, else the bundled ones."""
     figure = populations.get(code)
     if figure is not None:
-        return int(figure.value)
+        return int(figure.value), figure.year
     bundled = population(code)
-    return bundled.population if bundled is not None else None
+    return (bundled.population, bundled.year) if bundled is not None else None
 
 
 def _per_resident_chart(
@@ -406,11 +407,11 @@ def _peer_mean(
     counted: list[Figure] = []
     for code in peers:
         figure = reference.get(code)
-        people = _population_of(code, populations)
-        if figure is None or people is None or people <= 0:
+        found = _population_of(code, populations)
+        if figure is None or found is None or found[0] <= 0:
             continue
-        area += figure.value * people
-        residents += people
+        area += figure.value * found[0]
+        residents += found[0]
         counted.append(figure)
     if not counted:
         return BarSeries(PEERS, PEERS, False)
@@ -432,19 +433,21 @@ def _scatter_chart(
     reference = _per_resident_figures(figures)
     peer_set = set(peers)
     points: list[ScatterPoint] = []
+    years: set[int] = set()
     for code, figure in sorted(reference.items()):
         if code in (NATIONAL, home):
             continue
-        people = _population_of(code, populations)
-        if people is None:
+        found = _population_of(code, populations)
+        if found is None:
             continue
         role = PEERS if code in peer_set else OTHER
-        points.append(ScatterPoint(code, people, figure.value, role))
+        points.append(ScatterPoint(code, found[0], figure.value, role))
+        years.add(found[1])
 
-    own_people = _population_of(home, populations) if home is not None else None
-    if points and own is not None and own.value is not None and home and own_people:
-        points.append(ScatterPoint(home, own_people, own.value, OWN))
-    years = [figure.year for figure in populations.values()]
+    own_found = _population_of(home, populations) if home is not None else None
+    if points and own is not None and own.value is not None and home and own_found:
+        points.append(ScatterPoint(home, own_found[0], own.value, OWN))
+        years.add(own_found[1])
     return ScatterChart(
         SCATTER_CHART,
         PER_RESIDENT,

@@ -42,6 +42,8 @@ BAR_SPAN = 0.8
 TOTAL_BAR_THICKNESS = 0.6
 """The share of its row that the bar of a chart of totals fills."""
 
+LABELLED_LOG_DIGITS = frozenset({1, 2, 5})
+
 # Decimals of axis numbers and hover texts; figures keep up to six decimals.
 AXIS_FRACTION_DIGITS = 2
 
@@ -61,8 +63,16 @@ class NumberAxis(pg.AxisItem):
         return [_number(round(value * scale, digits), digits) for value in values]
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        # In log mode a tick value is the base-10 logarithm of the number it marks.
-        return [_number(round(10 ** (value * scale))) for value in values]
+        # In log mode a tick value is the base-10 logarithm of the number it marks. Only
+        # 1, 2 and 5 times a power of ten are labelled, so that the labels never overlap.
+        strings = []
+        for value in values:
+            number = round(10 ** (value * scale))
+            leading = int(str(number)[0]) if number > 0 else 0
+            rest = str(number)[1:]
+            labelled = leading in LABELLED_LOG_DIGITS and set(rest) <= {"0"}
+            strings.append(_number(number) if labelled else "")
+        return strings
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,15 @@ log = logging.getLogger(__name__)
 HORIZONTAL_CHARTS = frozenset(
     {"building_count_by_class", "gross_floor_area_by_class", PER_RESIDENT_CHART}
 )
+# Short tab titles, so that every tab fits the window; the page shows the full title.
+TAB_TITLES = {
+    "building_count_by_class": lambda: _("Buildings by class"),
+    "gross_floor_area_by_class": lambda: _("Floor area by class"),
+    "building_count_by_decade": lambda: _("Age"),
+    "condition_class_floor_area": lambda: _("Condition"),
+    PER_RESIDENT_CHART: lambda: _("Per resident"),
+    SCATTER_CHART: lambda: _("Per resident and population"),
+}
 NO_PEERS = "none"
 CHOSEN_PEERS = "chosen"
 LIST_COLUMNS = ("permanent_building_identifier", "address", "local_name", "gross_floor_area")
@@ -150,6 +159,8 @@ class ChartPage(QWidget):
                 "so there is nothing to compare with."
             )
         self.notes_label.setText(notes)
+        # Without other municipalities the axes would frame nothing, so only words show.
+        self.plot.setVisible(bool(chart.points))
         self.plot.show_chart(chart)
 
 
@@ -223,7 +234,8 @@ class ComparisonDialog(QDialog):
         chart_ids = [chart for chart, _indicator, _grouping in BAR_CHARTS]
         for chart_id in (*chart_ids, PER_RESIDENT_CHART, SCATTER_CHART):
             page = ChartPage(chart_id, self.tabs)
-            self.tabs.addTab(page, chart_title(chart_id))
+            self.tabs.addTab(page, TAB_TITLES[chart_id]())
+            self.tabs.setTabToolTip(self.tabs.count() - 1, chart_title(chart_id))
             self.pages[chart_id] = page
             page.image_button.clicked.connect(lambda _c=False, p=page: self._on_image_clicked(p))
             page.data_button.clicked.connect(lambda _c=False, p=page: self._on_data_clicked(p))
