@@ -3,10 +3,9 @@
 The desktop comparison view plots exactly these figures, and ``tilaapp compare --json``
 prints them, so both show the same numbers. Each chart has one basis. A distribution
 chart pairs the municipality's own figures only with reference figures of the same
-indicator, unit, basis and grouping. When at least one reference series exists, every
-series is plotted as the share of its known total in percent, because a country and a
-municipality differ in size by orders of magnitude; the absolute figures stay beside
-the shares.
+indicator, unit, basis and grouping. A country and a municipality differ in size by
+orders of magnitude, so once a reference series exists, every series is plotted as the
+share of its known total in percent. The absolute figures stay beside the shares.
 """
 
 from __future__ import annotations
@@ -542,7 +541,7 @@ def not_found_sentence(series: BarSeries, chart: BarChart, peer_count: int) -> s
 
 
 def share_sentence(chart: BarChart) -> str:
-    """Return the sentence that says the bars are shares, or '' for absolute figures."""
+    """Return the sentence that states the bars are shares, or '' for absolute figures."""
     if not chart.is_share:
         return ""
     return _(

@@ -1,4 +1,4 @@
-"""pyqtgraph plots of the comparison charts; the only module that imports pyqtgraph.
+"""pyqtgraph plots of the comparison charts. pyqtgraph's API is kept inside this module.
 
 The figures come computed from ``tilaapp.services.comparison_charts``; this module only
 draws them. Axis numbers and hover texts go through ``tilaapp.domain.formatting``, so
@@ -34,7 +34,7 @@ from tilaapp.services.comparison_charts import (
 
 log = logging.getLogger(__name__)
 
-# Colours that stay apart for colour-blind readers (Okabe and Ito's palette).
+# Series colours: own buildings blue, whole country orange, peers green.
 SERIES_COLOURS = {OWN: "#0072B2", "national": "#E69F00", PEERS: "#009E73"}
 OTHER_POINT_COLOUR = "#999999"
 BAR_SPAN = 0.8
@@ -64,7 +64,7 @@ class NumberAxis(pg.AxisItem):
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         # In log mode a tick value is the base-10 logarithm of the number it marks. Only
-        # 1, 2 and 5 times a power of ten are labelled, so that the labels never overlap.
+        # 1, 2 and 5 times a power of ten are labelled, so that neighbouring labels have room.
         strings = []
         for value in values:
             number = round(10 ** (value * scale))
@@ -333,6 +333,13 @@ class ScatterChartWidget(pg.PlotWidget):
         plot.getAxis("left").setLabel(unit_text(chart.unit))
         if not chart.points:
             return
+
+        self.scatter_item = self._add_points(chart)
+        own = next((point for point in chart.points if point.role == OWN), None)
+        if own is not None:
+            self._add_own_label(own)
+
+    def _add_points(self, chart: ScatterChart) -> pg.ScatterPlotItem:
         # Drawn last, so that the own municipality and the peers lie on top.
         order = {"other": 0, PEERS: 1, OWN: 2}
         points = sorted(chart.points, key=lambda point: order.get(point.role, 0))
@@ -346,22 +353,22 @@ class ScatterChartWidget(pg.PlotWidget):
             }
             for point in points
         ]
-        values = {point.municipality: point for point in chart.points}
+        by_code = {point.municipality: point for point in chart.points}
         item = pg.ScatterPlotItem(
             spots=spots,
             hoverable=True,
             pen=pg.mkPen("#303030"),
-            tip=lambda x, y, data: _point_text(values[data]),
+            tip=lambda x, y, data: _point_text(by_code[data]),
         )
         item.sigClicked.connect(self._on_points_clicked)
-        plot.addItem(item)
-        self.scatter_item = item
-        own = next((point for point in chart.points if point.role == OWN), None)
-        if own is not None:
-            label = pg.TextItem(area_name(own.municipality), color="#0072B2", anchor=(-0.1, 1))
-            label.setFont(_bold(self.font()))
-            label.setPos(math.log10(own.population), float(own.value))
-            plot.addItem(label)
+        self.getPlotItem().addItem(item)
+        return item
+
+    def _add_own_label(self, own: ScatterPoint) -> None:
+        label = pg.TextItem(area_name(own.municipality), color="#0072B2", anchor=(-0.1, 1))
+        label.setFont(_bold(self.font()))
+        label.setPos(math.log10(own.population), float(own.value))
+        self.getPlotItem().addItem(label)
 
     def _on_points_clicked(self, _item: object, points: Sequence[object], _event: object) -> None:
         if points:

@@ -2,7 +2,7 @@
 
 The figures are computed on the worker (``tilaapp.services.comparison_charts``) and
 drawn by ``tilaapp.ui.charts``. Every chart states its basis in words, counts the
-buildings without the data it needs, and says in words where a reference figure is
+buildings without the data it needs, and states in words where a reference figure is
 missing. A click on a bar of the own buildings lists the buildings behind it.
 """
 
@@ -508,7 +508,19 @@ class BuildingListDialog(QDialog):
         super().__init__(parent)
         self.rows = list(rows)
         self.setWindowTitle(title)
-        area = sum((row.gross_floor_area or Decimal(0) for row in rows), Decimal(0))
+        self.table = self._make_table()
+        self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._make_heading(title, basis))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(900, 500)
+
+    def _make_heading(self, title: str, basis: str) -> QLabel:
+        area = sum((row.gross_floor_area or Decimal(0) for row in self.rows), Decimal(0))
         summary = ngettext(
             "{count} building, gross floor area {area} m² in total.",
             "{count} buildings, gross floor area {area} m² in total.",
@@ -516,30 +528,26 @@ class BuildingListDialog(QDialog):
         ).format(count=len(self.rows), area=format_decimal(area))
         heading = QLabel(f"{title}\n{basis_sentence(basis)}\n{summary}", self)
         heading.setWordWrap(True)
-        self.table = QTableWidget(len(self.rows), len(LIST_COLUMNS), self)
-        self.table.setHorizontalHeaderLabels([list_column_label(column) for column in LIST_COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
+        return heading
+
+    def _make_table(self) -> QTableWidget:
+        table = QTableWidget(len(self.rows), len(LIST_COLUMNS), self)
+        table.setHorizontalHeaderLabels([list_column_label(column) for column in LIST_COLUMNS])
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().hide()
         for row_index, row in enumerate(self.rows):
             for column_index, column in enumerate(LIST_COLUMNS):
                 item = QTableWidgetItem(list_cell_text(row, column) or "")
-                item.setData(Qt.ItemDataRole.UserRole, row.id)
                 if column == "gross_floor_area":
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                self.table.setItem(row_index, column_index, item)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(buttons)
-        self.resize(900, 500)
+                table.setItem(row_index, column_index, item)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return table
 
     def building_ids(self) -> list[int]:
         return [row.id for row in self.rows]
