@@ -89,9 +89,30 @@ def main_screens(language: str, folder: Path, work: Path) -> None:
     holders = HolderEntitiesDialog(workspace, window)
     wait_until_ready(holders)
     dialog("08-holder-entities", lambda: holders)
+    comparison_screens(workspace, window, folder)
 
     window.close()
     workspace.close()
+
+
+def comparison_screens(workspace: object, window: QWidget, folder: Path) -> None:
+    """Save every tab of the comparison view, with the home region as the peer group."""
+    from tilaapp.ui.comparison_view import ComparisonDialog
+
+    comparison = ComparisonDialog(workspace, window)  # type: ignore[arg-type]
+    comparison.resize(*WINDOW_SIZE)
+    comparison.show()
+    wait_until_ready(comparison)
+    comparison.peer_combo.setCurrentIndex(1)
+    wait_until_ready(comparison)
+    for index in range(comparison.tabs.count()):
+        comparison.tabs.setCurrentIndex(index)
+        save(comparison, folder, f"09-comparison-{index + 1}")
+    comparison.basis_combo.setCurrentIndex(1)
+    comparison.tabs.setCurrentIndex(0)
+    save(comparison, folder, "09-comparison-group-owned")
+    comparison.close()
+    comparison.deleteLater()
 
 
 def wait_until_ready(dialog: QWidget) -> None:

@@ -263,7 +263,7 @@ def test_cli_json_shape(database_path: Path, capsys: pytest.CaptureFixture[str])
     status, out, _err = _run(capsys, "compare", "--db", str(database_path), "--json")
     document: dict[str, Any] = json.loads(out)
     assert status == 0
-    assert document["format"] == "tilaapp.compare/1"
+    assert document["format"] == "tilaapp.compare/2"
     assert document["home_municipality"] == HOME
     assert document["reference"]["file"] is None
     assert document["populations"][0]["value"] == "2655"

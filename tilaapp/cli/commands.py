@@ -7,6 +7,8 @@ import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -405,10 +407,11 @@ def _export_columns(text: str | None, default: tuple[str, ...]) -> list[str]:
 
 
 if TYPE_CHECKING:
-    from tilaapp.services.comparison import Comparison
+    from tilaapp.services.comparison import Comparison, PeerGroup
+    from tilaapp.services.comparison_charts import BarChart, BarSeries, ScatterChart
     from tilaapp.services.reference import Figure
 
-COMPARE_FORMAT = "tilaapp.compare/1"
+COMPARE_FORMAT = "tilaapp.compare/2"
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -418,11 +421,11 @@ def run_compare(args: argparse.Namespace) -> int:
 
     try:
         # Checked before the database is opened, so that a wrong option changes nothing.
-        peers = _peer_codes(args.peers)
+        peer_group, peers = _peers_option(args.peers)
         reference = read_reference(args.reference) if args.reference is not None else None
         database = open_database(_database_path(args), create=False)
         try:
-            comparison = compare(database, reference=reference, peers=peers)
+            comparison = compare(database, reference=reference, peers=peers, peer_group=peer_group)
         finally:
             database.close()
     except Exception as error:
@@ -435,10 +438,15 @@ def run_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _peer_codes(text: str | None) -> list[str]:
+def _peers_option(text: str | None) -> tuple[PeerGroup | None, list[str]]:
+    """Return the peer group or the peer codes that ``--peers`` names."""
+    from tilaapp.services.comparison import PeerGroup
+
     if not text:
-        return []
-    return [_municipality_code(code.strip(), "--peers") for code in text.split(",")]
+        return None, []
+    if text.strip() in tuple(PeerGroup):
+        return PeerGroup(text.strip()), []
+    return None, [_municipality_code(code.strip(), "--peers") for code in text.split(",")]
 
 
 def _figure_json(area: str, figure: Figure | None) -> dict[str, Any]:
@@ -459,6 +467,7 @@ def _compare_json(comparison: Comparison, reference_path: Path | None) -> dict[s
     return {
         "format": COMPARE_FORMAT,
         "home_municipality": comparison.home_municipality,
+        "peer_group": comparison.peer_group.value if comparison.peer_group else None,
         "peers": list(comparison.peers),
         "valuation_year": comparison.valuation_year,
         "reference": {
@@ -481,6 +490,71 @@ def _compare_json(comparison: Comparison, reference_path: Path | None) -> dict[s
                 "references": [_figure_json(r.municipality, r.figure) for r in row.references],
             }
             for row in comparison.indicators
+        ],
+        "charts": _charts_json(comparison),
+    }
+
+
+def _charts_json(comparison: Comparison) -> list[dict[str, Any]]:
+    """Return the figures of the comparison charts, as the desktop view plots them."""
+    from tilaapp.services.comparison_charts import comparison_charts
+
+    charts = comparison_charts(comparison)
+    found: list[dict[str, Any]] = [_bar_chart_json(chart) for chart in charts.bar_charts]
+    found.append(_scatter_json(charts.scatter))
+    return found
+
+
+def _decimal_map(values: Mapping[str, Decimal]) -> dict[str, str]:
+    return {key: decimal_to_text(value) for key, value in values.items()}
+
+
+def _bar_chart_json(chart: BarChart) -> dict[str, Any]:
+    return {
+        "chart": chart.chart,
+        "kind": "bars",
+        "indicator": chart.indicator,
+        "grouping": chart.grouping,
+        "basis": chart.basis,
+        "unit": chart.unit,
+        "figure_unit": chart.figure_unit,
+        "groups": list(chart.groups),
+        "missing_count": chart.missing_count,
+        "series": [_bar_series_json(series) for series in chart.series],
+    }
+
+
+def _bar_series_json(series: BarSeries) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "role": series.role,
+        "area": series.area,
+        "found": series.found,
+        "values": _decimal_map(series.values),
+        "figures": _decimal_map(series.figures),
+        "year": series.year,
+        "source": series.source,
+    }
+    if series.role == "peers":
+        document["peers_found"] = series.peers_found
+    return document
+
+
+def _scatter_json(chart: ScatterChart) -> dict[str, Any]:
+    return {
+        "chart": chart.chart,
+        "kind": "scatter",
+        "indicator": chart.indicator,
+        "basis": chart.basis,
+        "unit": chart.unit,
+        "population_year": chart.population_year,
+        "points": [
+            {
+                "municipality": point.municipality,
+                "population": point.population,
+                "value": decimal_to_text(point.value),
+                "role": point.role,
+            }
+            for point in chart.points
         ],
     }
 

@@ -214,8 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     comparing.add_argument(
         "--peers",
-        metavar=_("CODE,CODE"),
-        help=_("comma-separated 3-digit codes of peer municipalities to compare with"),
+        metavar=_("PEERS"),
+        help=_(
+            "peer municipalities to compare with: region (the home municipality's region), "
+            "size-class (its population size class) or comma-separated 3-digit codes"
+        ),
     )
     comparing.add_argument("--json", action="store_true", help=_("print JSON"))
 

@@ -108,6 +108,14 @@ INDICATOR_LABELS: dict[str, str] = {
     "indoor_air_problem_share": N_("Share of floor area with indoor-air problems"),
     "heating_energy_source_floor_area": N_("Gross floor area by heating energy source"),
 }
+# The five-step scale of Finnish building condition assessments (kuntoarvio), best last.
+CONDITION_CLASS_NAMES: dict[int, str] = {
+    1: N_("poor"),
+    2: N_("passable"),
+    3: N_("satisfactory"),
+    4: N_("good"),
+    5: N_("excellent"),
+}
 BASIS_LABELS: dict[str, str] = {
     "all_buildings": N_("all buildings"),
     "group_owned": N_("owned by the municipal group, leased space excluded"),

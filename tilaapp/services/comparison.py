@@ -7,12 +7,14 @@ the peer municipalities. Figures of another basis are never paired.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from tilaapp.services.indicators import BuildingSet, Indicator, IndicatorService
+from tilaapp.domain.municipalities import municipalities, municipality, population, size_class
+from tilaapp.services.indicators import BuildingSet, Indicator, IndicatorReport, IndicatorService
 from tilaapp.services.reference import NATIONAL, Figure, ReferenceData, read_reference
 from tilaapp.services.reference_store import stored_reference
 from tilaapp.storage.database import Database
@@ -25,6 +27,15 @@ POPULATION = "population"
 
 # Reference figures have these two bases only, so the portfolio is not compared.
 COMPARED_SETS = (BuildingSet.ALL_BUILDINGS, BuildingSet.GROUP_OWNED)
+
+
+class PeerGroup(enum.StrEnum):
+    """A peer group that tilaapp finds from the bundled municipality data."""
+
+    REGION = "region"
+    """The other municipalities of the home municipality's region (maakunta)."""
+    SIZE_CLASS = "size-class"
+    """The other municipalities of the home municipality's population size class."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,40 @@ class Comparison:
     populations: tuple[ReferenceValue, ...]
     """The reference population of the home municipality and of each peer."""
     reference: ReferenceData
+    reports: tuple[IndicatorReport, ...] = ()
+    """The full indicator reports, one per set of ``COMPARED_SETS``, for the charts."""
+    peer_group: PeerGroup | None = None
+    """The peer group that ``peers`` came from, or None for peers chosen by code."""
+
+
+def peer_group_codes(home: str, group: PeerGroup) -> list[str]:
+    """Return the codes of the municipalities in ``home``'s peer group, ``home`` excluded.
+
+    Regions come from ``municipalities.csv`` and size classes from the population of
+    31 December 2020 (``population.csv``). A home municipality that is not in those
+    files has no peers.
+    """
+    if group is PeerGroup.REGION:
+        found = municipality(home)
+        if found is None:
+            return []
+        return sorted(
+            code
+            for code, each in municipalities().items()
+            if each.region_code == found.region_code and code != home
+        )
+
+    own = population(home)
+    if own is None:
+        return []
+    wanted = size_class(own.population)
+    return sorted(
+        code
+        for code in municipalities()
+        if code != home
+        and (each := population(code)) is not None
+        and size_class(each.population) == wanted
+    )
 
 
 def bundled_reference() -> ReferenceData:
@@ -73,6 +118,7 @@ def compare(
     *,
     reference: ReferenceData | None = None,
     peers: Sequence[str] = (),
+    peer_group: PeerGroup | None = None,
     valuation_year: int | None = None,
 ) -> Comparison:
     """Compute the indicators of ``database`` and pair them with reference figures.
@@ -80,9 +126,13 @@ def compare(
     ``reference`` defaults to the newest reference stored with ``tilaapp reference
     import``, else the bundled reference file. Only total figures (without
     class or completion decade) are paired, because the indicators compared are totals.
+    ``peer_group`` adds the home municipality's region or size class to ``peers``; a
+    database without a home municipality has no such peers.
     """
     data = reference if reference is not None else reference_in_use(database)
     home = _home_municipality(database)
+    if peer_group is not None and home is not None:
+        peers = [*peers, *peer_group_codes(home, peer_group)]
     areas = _compared_areas(home, peers)
 
     service = IndicatorService(database)
@@ -108,10 +158,12 @@ def compare(
     return Comparison(
         home_municipality=home,
         peers=tuple(area for area in areas if area not in (home, NATIONAL)),
+        peer_group=peer_group,
         valuation_year=reports[0].valuation_year,
         indicators=compared,
         populations=populations,
         reference=data,
+        reports=tuple(reports),
     )
 
 

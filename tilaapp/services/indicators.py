@@ -465,6 +465,51 @@ class _BuildingValues:
         )
 
 
+# The buildings behind a figure
+
+GROUP_KEYS: dict[str, Callable[[BuildingFacts], str | None]] = {
+    MAIN_CLASS_SCHEME: _class_key,
+    COMPLETION_DECADE: _decade_key,
+    CONDITION_CLASS: _condition_key,
+    HEATING_ENERGY_SOURCE: _energy_key,
+}
+"""The group key of a building for each grouping of ``compute_indicators``."""
+
+COUNTED_INDICATORS = frozenset({"building_count"})
+"""Indicators that count every building of a group; the others sum gross floor area."""
+
+
+def buildings_behind(
+    facts: Iterable[BuildingFacts],
+    *,
+    building_set: BuildingSet,
+    home_municipality: str | None,
+    indicator: str,
+    grouping: str | None = None,
+    group: str | None = None,
+) -> list[int]:
+    """Return the ids of the buildings that an indicator counts in one group, in id order.
+
+    ``group`` is a key of ``Indicator.groups`` (``unknown`` included) and needs
+    ``grouping``; without a group, every building the indicator counts is returned.
+    Area indicators count only buildings with a gross floor area, so the areas of the
+    returned buildings add up to the group's value. Gross floor area per resident
+    always covers the group-owned buildings, as ``compute_indicators`` computes it.
+    """
+    if indicator == "gross_floor_area_per_resident":
+        building_set = BuildingSet.GROUP_OWNED
+    chosen = select_buildings(facts, building_set, home_municipality)
+    if indicator not in COUNTED_INDICATORS:
+        chosen = [each for each in chosen if each.gross_floor_area is not None]
+    if group is None:
+        return [each.building_id for each in chosen]
+    if grouping is None:
+        raise ValueError(f"group {group!r} needs a grouping")
+
+    key = GROUP_KEYS[grouping]
+    return [each.building_id for each in chosen if (key(each) or UNKNOWN) == group]
+
+
 # Reading the database
 
 
@@ -583,3 +628,30 @@ class IndicatorService:
             year,
         )
         return report
+
+    def building_ids(
+        self,
+        building_set: BuildingSet,
+        indicator: str,
+        *,
+        grouping: str | None = None,
+        group: str | None = None,
+    ) -> list[int]:
+        """Return the ids of the buildings behind one group of an indicator.
+
+        The arguments and the result are those of ``buildings_behind``.
+        """
+        with self.database.session() as session:
+            ensure_list(session)
+        with self.database.read_session() as session:
+            info = session.get(DatabaseInfo, 1)
+            home = info.home_municipality_code if info is not None else None
+            facts = read_building_facts(session)
+        return buildings_behind(
+            facts,
+            building_set=building_set,
+            home_municipality=home,
+            indicator=indicator,
+            grouping=grouping,
+            group=group,
+        )

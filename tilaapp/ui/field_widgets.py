@@ -53,6 +53,7 @@ from tilaapp.domain.formatting import (
     format_timestamp,
 )
 from tilaapp.domain.identifiers import format_property_identifier
+from tilaapp.domain.indicators import CONDITION_CLASS_NAMES
 from tilaapp.domain.validation import (
     DECIMAL_RANGES,
     INTEGER_RANGES,
@@ -62,7 +63,7 @@ from tilaapp.domain.validation import (
     is_editable,
     parse_local_input,
 )
-from tilaapp.i18n import N_, current_language, pgettext
+from tilaapp.i18n import current_language, pgettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.building_view import FieldState, RegisterSourceValue
 
@@ -242,16 +243,6 @@ def local_setting_text(state: FieldState) -> str:
     if state.spec.register:
         text += " " + _("It is in use instead of the register value.")
     return text
-
-
-# The five-step scale of Finnish building condition assessments (kuntoarvio), best last.
-CONDITION_CLASS_NAMES = {
-    1: N_("poor"),
-    2: N_("passable"),
-    3: N_("satisfactory"),
-    4: N_("good"),
-    5: N_("excellent"),
-}
 
 
 def uses_choice(spec: FieldSpec) -> bool:

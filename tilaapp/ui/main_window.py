@@ -192,6 +192,9 @@ class MainWindow(QMainWindow):
         self.database_history_action = self._action(
             _("Change history of the database"), self.show_database_history
         )
+        self.comparison_action = self._action(
+            _("&Comparison with reference figures…"), self.show_comparison, "Ctrl+K"
+        )
 
         self.all_buildings_action = QAction(_("Show all imported buildings"), self)
         self.all_buildings_action.setCheckable(True)
@@ -225,6 +228,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.building_history_action)
         view_menu.addAction(self.database_history_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.comparison_action)
 
         self.language_menu = bar.addMenu(_("&Language"))
         self._set_up_language_menu(self.language_menu)
@@ -428,6 +433,15 @@ class MainWindow(QMainWindow):
 
         dialog = HistoryDialog(self.attached_workspace, building_id, self)
         dialog.resize(dialog.size().expandedTo(self.size() * 0.8))
+        dialog.building_activated.connect(self.open_building)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def show_comparison(self) -> None:
+        from tilaapp.ui.comparison_view import ComparisonDialog
+
+        dialog = ComparisonDialog(self.workspace, self)
+        dialog.resize(dialog.size().expandedTo(self.size() * 0.85))
         dialog.building_activated.connect(self.open_building)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
