@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
             self.import_action,
             self.export_action,
             self.reimport_action,
+            self.comparison_action,
             self.holders_action,
             self.database_history_action,
             *self.language_actions.values(),
@@ -440,7 +441,7 @@ class MainWindow(QMainWindow):
     def show_comparison(self) -> None:
         from tilaapp.ui.comparison_view import ComparisonDialog
 
-        dialog = ComparisonDialog(self.workspace, self)
+        dialog = ComparisonDialog(self.attached_workspace, self)
         dialog.resize(dialog.size().expandedTo(self.size() * 0.85))
         dialog.building_activated.connect(self.open_building)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
