@@ -201,7 +201,7 @@ def _identifiers(
         query = select(Building.id, Building.permanent_building_identifier).where(
             Building.id.in_(chunk)
         )
-        result.update(dict(session.execute(query).tuples().all()))
+        result.update({row[0]: row[1] for row in session.execute(query)})
     return result
 
 
