@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from devtools.dvv_workbook import (
     MUNICIPALITY_BUSINESS_ID,
     Building,
+    Cell,
     sample_buildings,
     write_extract,
 )
@@ -22,7 +24,10 @@ USER = "Tester Teppo"
 
 
 def import_sample(
-    folder: Path, buildings: list[Building] | None = None, *, name: str = "extract.xlsx"
+    folder: Path,
+    buildings: list[Building] | None = None,
+    *,
+    extra_sheets: Mapping[str, Sequence[Sequence[Cell]]] | None = None,
 ) -> Database:
     """Import an extract of ``buildings`` (default: the sample) into ``folder/db.sqlite``.
 
@@ -30,7 +35,9 @@ def import_sample(
     (``valid_prt(1)``), the office (7) and the library (9) of the sample.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    extract = write_extract(folder / name, buildings or sample_buildings())
+    extract = write_extract(
+        folder / "extract.xlsx", buildings or sample_buildings(), extra_sheets=extra_sheets
+    )
     options = ImportOptions(
         home_municipality="398",
         owner_business_ids=(MUNICIPALITY_BUSINESS_ID,),
