@@ -36,7 +36,7 @@ from tilaapp.services.package_format import (
 )
 from tilaapp.services.package_read import read_buildings
 from tilaapp.services.package_validation import validate_portfolio
-from tilaapp.services.package_verify import verify_package
+from tilaapp.services.package_verify import VerifyLimits, verify_package
 from tilaapp.sources.records import Severity
 from tilaapp.storage.database import Database, open_database
 from tilaapp.storage.models import Building, DatabaseInfo, LocalValue, PackageExport
@@ -558,3 +558,17 @@ def test_cancel_writes_and_records_nothing(database: Database, tmp_path: Path) -
     assert progress == [(1, 3)]
     assert folder_state(out) == before
     assert recorded == []
+
+
+def test_uniform_members_stored_to_pass_ratio(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a ratio limit of 2 every JSON member deflates past it, so the writer stores
+    # them uncompressed and the package passes a verifier with the same limit.
+    monkeypatch.setattr("tilaapp.services.package_export.MAX_COMPRESSION_RATIO", 2)
+    result = export_package(database, tmp_path / "out", now=NOW)
+    with zipfile.ZipFile(result.path) as archive:
+        methods = {info.filename: info.compress_type for info in archive.infolist()}
+
+    assert methods["buildings.json"] == zipfile.ZIP_STORED
+    assert verify_package(result.path, limits=VerifyLimits(max_ratio=2)).messages() == []

@@ -20,6 +20,7 @@ import logging
 import os
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from tilaapp.services.package_format import (
     BUILDINGS,
     CHANGES,
     MANIFEST,
+    MAX_COMPRESSION_RATIO,
     PACKAGE_FORMAT,
     PROBLEMS,
     SUMMARY,
@@ -61,6 +63,7 @@ log = logging.getLogger(__name__)
 APPLICATION_NAME = "tilaapp"
 # Regular file, readable by all: the permissions a member would get when unpacked.
 _MEMBER_MODE = stat.S_IFREG | 0o644
+_COMPRESS_LEVEL = 9
 
 
 class PackageExportError(Exception):
@@ -302,6 +305,19 @@ def _manifest(
     }
 
 
+def _compression(data: bytes) -> int:
+    """Return deflate, or no compression when deflate would pass the verifier's ratio limit.
+
+    A member of very uniform data, such as thousands of alike buildings, could otherwise
+    deflate more than ``MAX_COMPRESSION_RATIO`` times, and the package would fail its own
+    verification.
+    """
+    deflated = len(zlib.compress(data, _COMPRESS_LEVEL))
+    if len(data) > MAX_COMPRESSION_RATIO * max(deflated, 1):
+        return zipfile.ZIP_STORED
+    return zipfile.ZIP_DEFLATED
+
+
 def _write_package(
     target: Path, members: list[tuple[str, bytes]], created_at: datetime.datetime
 ) -> None:
@@ -314,9 +330,9 @@ def _write_package(
         with zipfile.ZipFile(temporary, "w") as archive:
             for name, data in members:
                 member = zipfile.ZipInfo(name, date_time=date_time)
-                member.compress_type = zipfile.ZIP_DEFLATED
+                member.compress_type = _compression(data)
                 member.external_attr = _MEMBER_MODE << 16
-                archive.writestr(member, data, compresslevel=9)
+                archive.writestr(member, data, compresslevel=_COMPRESS_LEVEL)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)

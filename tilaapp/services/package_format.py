@@ -110,10 +110,11 @@ def utc_text(moment: datetime.datetime) -> str:
 def json_bytes(document: Mapping[str, Any]) -> bytes:
     """Return ``document`` as the UTF-8 JSON text of a package member.
 
-    Keys keep their order and the text is indented, so a person can read a member in
-    a text editor. No float ever reaches here: decimals are strings.
+    Keys keep their order. The text is compact, without indentation: indentation
+    compresses so well that a large portfolio's member could pass the compression
+    ratio limit. No float ever reaches here, because decimals are strings.
     """
-    text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode("utf-8")
 
 
