@@ -171,7 +171,7 @@ def test_manifest_schema_violation(members: list[tuple[str, bytes]], work: Path)
 
 def test_manifest_duplicate_key(members: list[tuple[str, bytes]], work: Path) -> None:
     text = dict(members)[MANIFEST].decode()
-    duplicated = text.replace('"sequence": 1', '"sequence": 1, "sequence": 2', 1)
+    duplicated = text.replace('"sequence":1,', '"sequence":1,"sequence":2,', 1)
     assert duplicated != text
     path = write_zip(work / "dupkey.zip", [(MANIFEST, duplicated.encode()), *members[1:]])
     assert checks(path) == [("invalid_json", MANIFEST)]
