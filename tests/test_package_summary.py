@@ -26,8 +26,8 @@ TEXT_STARTS = ("+358 puhelin", "-alakerta", "@koulu")
 
 def buildings_with_zeros() -> list[Building]:
     buildings = sample_buildings()
-    # The office gets a municipality code, property identifier and postal code with
-    # leading zeros; it stays in the portfolio through the municipality's business ID.
+    # The office gets a municipality code and a property identifier with leading zeros.
+    # It stays in the portfolio through the municipality's business ID.
     office = buildings[6]
     office.municipality = "091"
     office.property_identifier = "09140100070001"

@@ -98,7 +98,7 @@ def test_changed_byte_names_member(
     members: list[tuple[str, bytes]], work: Path, member: str
 ) -> None:
     data = dict(members)[member]
-    # A byte in the middle, changed to another printable character so JSON stays JSON.
+    # One byte in the middle, with its lowest bit flipped.
     middle = len(data) // 2
     changed = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
     tampered = [(name, changed if name == member else content) for name, content in members]

@@ -57,7 +57,7 @@ ProgressCallback = Callable[[int, int], None]
 
 
 class PackageCancelled(Exception):
-    """The user cancelled the export; nothing was written and nothing recorded."""
+    """The user cancelled the export, so nothing was written or recorded."""
 
 
 @dataclass

@@ -45,7 +45,7 @@ MAX_TOTAL_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
 # A JSON member is parsed in memory, so it has a bound of its own.
 MAX_JSON_MEMBER_BYTES = 64 * 1024 * 1024
-# The package file itself; a zip larger than the uncompressed limit cannot be valid.
+# The package file itself: a zip larger than the uncompressed limit cannot be valid.
 MAX_PACKAGE_BYTES = MAX_TOTAL_UNCOMPRESSED_BYTES
 
 # ``<municipality code>_<sequence, 4 digits>_<UTC creation date>.zip``, such as

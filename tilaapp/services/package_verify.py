@@ -76,7 +76,7 @@ class VerifyLimits:
 
 
 class Check(enum.StrEnum):
-    """What a verification problem is about."""
+    """The check that a verification problem failed."""
 
     NOT_A_ZIP = "not_a_zip"
     PACKAGE_TOO_LARGE = "package_too_large"
@@ -200,7 +200,7 @@ class VerificationProblem:
 
 @dataclass
 class VerificationResult:
-    """What ``verify_package`` found. The package is valid when ``problems`` is empty."""
+    """The outcome of ``verify_package``: valid when ``problems`` is empty."""
 
     path: Path
     problems: list[VerificationProblem] = field(default_factory=list)
@@ -239,9 +239,10 @@ class _ReadMember:
 
 
 def verify_package(path: Path, *, limits: VerifyLimits | None = None) -> VerificationResult:
-    """Verify the update package at ``path``; return the result, never raise for content.
+    """Verify the update package at ``path`` and return the result.
 
-    Raises ``OSError`` when the file cannot be read at all.
+    Problems of the file's content are listed in the result. Raises ``OSError`` when
+    the file cannot be read.
     """
     limits = limits or VerifyLimits()
     result = VerificationResult(path)
