@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tilaapp.cli import import_list
+from tilaapp.cli import import_list, package_commands
 from tilaapp.cli.argparse_texts import install as install_argparse_texts
 from tilaapp.cli.argparse_texts import translate_error
 from tilaapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     comparing.add_argument("--json", action="store_true", help=_("print JSON"))
 
+    package_commands.add_parsers(commands, common)
+
     demo = commands.add_parser(
         "demo", parents=[common], help=_("import the bundled demo data into a temporary database")
     )
@@ -274,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export-list": commands.run_export_list,
         "import-list": import_list.run_import_list,
         "compare": commands.run_compare,
+        "export-package": package_commands.run_export_package,
+        "verify-package": package_commands.run_verify_package,
     }
     try:
         return handlers[args.command](args)

@@ -21,7 +21,6 @@ import datetime
 import enum
 import logging
 import os
-import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -36,11 +35,12 @@ from sqlalchemy.orm import Session
 
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.numbers import decimal_to_text
-from tilaapp.domain.textcells import FORMULA_PREFIXES, neutralise_text
+from tilaapp.domain.textcells import neutralise_text
 from tilaapp.i18n import current_language
 from tilaapp.i18n import gettext as _
 from tilaapp.services.list_texts import list_cell_text, list_column_label
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, list_ids, list_rows
+from tilaapp.services.workbook_cells import text_cell
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,6 @@ KEY_COLUMN_HEADER = "tilaapp-id"
 # Buildings read per query round: bounds the rows held in memory.
 PAGE_SIZE = 500
 
-# Excel's limit on the length of the text in one cell.
-MAX_CELL_TEXT = 32_767
-# XML 1.0 cannot contain these control characters, so openpyxl rejects them.
-_ILLEGAL_XML_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Only the start of a workbook's core properties, or of a CSV file, is read to
 # recognise an earlier export.
 _MARK_READ_LIMIT = 64 * 1024
@@ -309,7 +305,7 @@ def _write_workbook(path: Path, columns: Sequence[str], rows: Iterator[ListRow])
     sheet.freeze_panes = "A2"
 
     bold = Font(bold=True)
-    sheet.append([_text_cell(sheet, header, font=bold) for header in _headers(columns)])
+    sheet.append([text_cell(sheet, header, font=bold) for header in _headers(columns)])
     cells = _CellMaker(sheet)
     count = 0
     for row in rows:
@@ -349,7 +345,7 @@ class _CellMaker:
             if full_date is not None:
                 return self._date(full_date)
         text = list_cell_text(row, column)
-        return _text_cell(self._sheet, text) if text is not None else None
+        return text_cell(self._sheet, text) if text is not None else None
 
     def _number(self, value: Decimal) -> Any:
         # Plain notation: openpyxl writes a Decimal with str(), which may use an exponent.
@@ -361,22 +357,6 @@ class _CellMaker:
         cell = WriteOnlyCell(self._sheet, value=value)
         cell.number_format = self._date_format
         return cell
-
-
-def _text_cell(sheet: Any, text: str, *, font: Font | None = None) -> Any:
-    """Return a cell that contains ``text`` as a string, whatever characters it starts with.
-
-    A text that Excel would read as a formula when typed also gets the quote prefix,
-    Excel's own mark for such text, so editing the cell keeps it text.
-    """
-    cleaned = _ILLEGAL_XML_CHARACTERS.sub("\ufffd", text)[:MAX_CELL_TEXT]
-    cell = WriteOnlyCell(sheet, value=cleaned)
-    cell.data_type = "s"
-    if cleaned.startswith(FORMULA_PREFIXES):
-        cell.quotePrefix = True
-    if font is not None:
-        cell.font = font
-    return cell
 
 
 # CSV for Finnish Excel

@@ -7,6 +7,7 @@ from typing import Any
 
 from tilaapp.domain.validation import ValidationError
 from tilaapp.i18n import gettext as _
+from tilaapp.i18n import ngettext
 from tilaapp.services.cost_index import InvalidCostIndexFile
 from tilaapp.services.editing import EditConflict
 from tilaapp.services.importing import ImportCancelled, ImportRejected
@@ -17,6 +18,14 @@ from tilaapp.services.list_reimport import (
     EditedListWithoutKey,
 )
 from tilaapp.services.open_load import ReaderProcessFailed
+from tilaapp.services.package_content import PackageCancelled
+from tilaapp.services.package_export import (
+    EmptyPortfolio,
+    ExportBlocked,
+    NoHomeMunicipality,
+    PackageExists,
+)
+from tilaapp.services.package_verify import PackageRejected
 from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
 from tilaapp.services.portfolio_edit import PortfolioError
 from tilaapp.services.queries import BuildingNotFound, InvalidBuildingReference
@@ -174,6 +183,56 @@ def _database_not_found(error: DatabaseNotFound) -> list[str]:
     ]
 
 
+def _export_blocked(error: ExportBlocked) -> list[str]:
+    errors = sum(1 for finding in error.findings if finding.is_error)
+    return [
+        ngettext(
+            "{count} error in the portfolio blocks the update package; nothing was written. "
+            "Correct the value and export again.",
+            "{count} errors in the portfolio block the update package; nothing was written. "
+            "Correct the values and export again.",
+            errors,
+        ).format(count=errors)
+    ]
+
+
+def _no_home_municipality(_error: NoHomeMunicipality) -> list[str]:
+    return [
+        _(
+            "The database has no home municipality, which names the update package. Import "
+            "a register file with --home CODE to set it."
+        )
+    ]
+
+
+def _empty_portfolio(_error: EmptyPortfolio) -> list[str]:
+    return [
+        _(
+            "The portfolio has no buildings, so there is nothing to send in an update "
+            "package. Add the group's buildings to the portfolio first."
+        )
+    ]
+
+
+def _package_exists(error: PackageExists) -> list[str]:
+    return [
+        _(
+            "{path} already exists, so the update package was not written. Move the file "
+            "away or give another folder."
+        ).format(path=error.path)
+    ]
+
+
+def _package_cancelled(_error: PackageCancelled) -> list[str]:
+    return [_("The export was cancelled. No update package was written.")]
+
+
+def _package_rejected(error: PackageRejected) -> list[str]:
+    result = error.result
+    heading = _("The package {path} was rejected.").format(path=result.path)
+    return [*result.messages(), heading]
+
+
 # Checked in order, so a subclass comes before its base class.
 _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (ValidationError, _own_message),
@@ -197,6 +256,12 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (InvalidReference, _invalid_reference_file),
     (OutputNotReplaceable, _output_not_replaceable),
     (ReaderProcessFailed, _reader_failed),
+    (ExportBlocked, _export_blocked),
+    (NoHomeMunicipality, _no_home_municipality),
+    (EmptyPortfolio, _empty_portfolio),
+    (PackageExists, _package_exists),
+    (PackageCancelled, _package_cancelled),
+    (PackageRejected, _package_rejected),
     (OSError, _file_error),
 )
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from tilaapp.domain.textcells import FORMULA_PREFIXES
 from tilaapp.i18n import N_
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import ImportReport
+from tilaapp.services.workbook_cells import text_cell
 from tilaapp.sources.records import ProblemKind, RowProblem, Severity
 
 log = logging.getLogger(__name__)
@@ -32,10 +30,6 @@ PROBLEMS_FORMAT = "tilaapp.problems/1"
 """Stored as the identifier property of every exported workbook, so that a later export
 may replace it without asking."""
 
-# Excel's limit on the length of the text in one cell.
-MAX_CELL_TEXT = 32_767
-# XML 1.0 cannot contain these control characters, so openpyxl refuses them.
-_ILLEGAL_XML_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Only the start of the workbook's core properties is searched for PROBLEMS_FORMAT.
 _PROPERTIES_READ_LIMIT = 64 * 1024
 _CORE_PROPERTIES = "docProps/core.xml"
@@ -257,7 +251,7 @@ def _write_workbook(path: Path, problems: list[RowProblem]) -> None:
     sheet.freeze_panes = "A2"
 
     bold = Font(bold=True)
-    sheet.append([_text_cell(sheet, header, font=bold) for header in problem_headers()])
+    sheet.append([text_cell(sheet, header, font=bold) for header in problem_headers()])
     for row in _problem_rows(sheet, problems):
         sheet.append(row)
 
@@ -280,21 +274,5 @@ def _problem_rows(sheet: Any, problems: list[RowProblem]) -> Iterator[list[Any]]
 def _cell(sheet: Any, value: str | int | None) -> Any:
     # The row number is the only number. Identifiers and codes stay text.
     if isinstance(value, str):
-        return _text_cell(sheet, value)
+        return text_cell(sheet, value)
     return value
-
-
-def _text_cell(sheet: Any, text: str, *, font: Font | None = None) -> Any:
-    """Return a cell that contains ``text`` as a string, whatever characters it starts with.
-
-    A text that Excel would read as a formula when typed also gets the quote prefix,
-    Excel's own mark for such text, so editing the cell keeps it text.
-    """
-    cleaned = _ILLEGAL_XML_CHARACTERS.sub("\ufffd", text)[:MAX_CELL_TEXT]
-    cell = WriteOnlyCell(sheet, value=cleaned)
-    cell.data_type = "s"
-    if cleaned.startswith(FORMULA_PREFIXES):
-        cell.quotePrefix = True
-    if font is not None:
-        cell.font = font
-    return cell

@@ -422,3 +422,23 @@ class StoredReference(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(Text)
+
+
+class PackageExport(Base):
+    """An update package written from this database.
+
+    The next package lists the changes of ``change_history`` rows after
+    ``last_change_id``, so each change is sent once.
+    """
+
+    __tablename__ = "package_export"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    """1 for the first package of the database, then one more for each package."""
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(255))
+    last_change_id: Mapped[int] = mapped_column(Integer)
+    """The newest ``change_history`` id the package covers; 0 when the history was empty."""
+    building_count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,236 @@
+"""The ``export-package`` and ``verify-package`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tilaapp.i18n import gettext as _
+from tilaapp.i18n import ngettext
+
+if TYPE_CHECKING:
+    from tilaapp.services.package_export import ExportBlocked, PackageResult
+    from tilaapp.services.package_validation import Finding
+    from tilaapp.services.package_verify import VerificationResult
+
+# The services are imported by the command functions, so that building the parser for
+# another command does not import them.
+
+EXPORT_PACKAGE_FORMAT = "tilaapp.export-package/1"
+VERIFY_PACKAGE_FORMAT = "tilaapp.verify-package/1"
+
+
+def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add both subcommands to the ``tilaapp`` command's subparsers."""
+    export = commands.add_parser(
+        "export-package",
+        parents=[common],
+        help=_("write an update package of the portfolio for the national premises centre"),
+    )
+    export.add_argument(
+        "--db",
+        type=Path,
+        metavar=_("PATH"),
+        help=_("database file (default: tilaapp.sqlite in the user data folder)"),
+    )
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar=_("FOLDER"),
+        help=_("folder to write the package into; created if missing"),
+    )
+    export.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+
+    verify = commands.add_parser(
+        "verify-package",
+        parents=[common],
+        help=_("check an update package without unpacking it"),
+    )
+    verify.add_argument("file", type=Path, metavar=_("FILE"), help=_("update package (.zip)"))
+    verify.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# export-package
+
+
+def run_export_package(args: argparse.Namespace) -> int:
+    """Write the next update package; list the findings of the checks."""
+    from tilaapp.cli.errors import EXIT_OK
+    from tilaapp.services.package_export import ExportBlocked, export_package
+    from tilaapp.storage.database import open_database
+    from tilaapp.storage.files import default_database_path
+
+    path: Path = args.db if args.db is not None else default_database_path()
+    try:
+        database = open_database(path, create=False)
+        try:
+            result = export_package(database, args.out)
+        finally:
+            database.close()
+    except ExportBlocked as error:
+        if args.json:
+            _print_json(_blocked_json(error))
+        _print_findings(error.findings)
+        return _print_errors(error)
+    except Exception as error:
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(_export_json(result))
+        return EXIT_OK
+    _print_findings(result.warnings)
+    print(_export_text(result))
+    return EXIT_OK
+
+
+def _print_errors(error: Exception) -> int:
+    from tilaapp.cli.errors import describe_error, exit_status
+
+    for line in describe_error(error):
+        print(line, file=sys.stderr)
+    return exit_status(error)
+
+
+def finding_text(finding: Finding) -> str:
+    """Return a finding as one line: severity, building and message."""
+    building = finding.permanent_building_identifier or f"id:{finding.building_id}"
+    if finding.is_error:
+        return _("Error: {building}: {message}").format(building=building, message=finding.message)
+    return _("Warning: {building}: {message}").format(building=building, message=finding.message)
+
+
+def _print_findings(findings: tuple[Finding, ...]) -> None:
+    for finding in findings:
+        print(finding_text(finding), file=sys.stderr)
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "building_id": finding.building_id,
+        "permanent_building_identifier": finding.permanent_building_identifier,
+        "field": finding.field,
+        "severity": str(finding.severity),
+        "message": finding.message,
+    }
+
+
+def _export_json(result: PackageResult) -> dict[str, Any]:
+    from tilaapp.services.package_format import utc_text
+
+    return {
+        "format": EXPORT_PACKAGE_FORMAT,
+        "status": "exported",
+        "path": str(result.path),
+        "sequence": result.sequence,
+        "created_at": utc_text(result.created_at),
+        "manifest_sha256": result.manifest_sha256,
+        "buildings": result.buildings,
+        "changes": result.changes,
+        "problems": result.problems,
+        "since_sequence": result.since_sequence,
+        "findings": [_finding_json(finding) for finding in result.warnings],
+    }
+
+
+def _blocked_json(error: ExportBlocked) -> dict[str, Any]:
+    return {
+        "format": EXPORT_PACKAGE_FORMAT,
+        "status": "blocked",
+        "findings": [_finding_json(finding) for finding in error.findings],
+    }
+
+
+def _export_text(result: PackageResult) -> str:
+    from tilaapp.services.package_format import format_hash
+
+    lines = [
+        ngettext(
+            "Wrote the update package {path}: {count} building.",
+            "Wrote the update package {path}: {count} buildings.",
+            result.buildings,
+        ).format(path=result.path, count=result.buildings),
+        _("Package number {sequence}. Changes since package {since}: {changes}.").format(
+            sequence=result.sequence,
+            since=result.since_sequence if result.since_sequence is not None else "–",
+            changes=result.changes,
+        ),
+        _("Identity of the package (SHA-256 of manifest.json), to read over the phone:"),
+        format_hash(result.manifest_sha256),
+    ]
+    return "\n".join(lines)
+
+
+# verify-package
+
+
+def run_verify_package(args: argparse.Namespace) -> int:
+    """Verify a package; exit 1 with one line per problem when it is rejected."""
+    from tilaapp.cli.errors import EXIT_OK
+    from tilaapp.services.package_verify import PackageRejected, verify_package
+
+    try:
+        result = verify_package(args.file)
+    except OSError as error:
+        return _print_errors(error)
+
+    if args.json:
+        _print_json(_verify_json(result))
+    if not result.ok:
+        return _print_errors(PackageRejected(result))
+    if not args.json:
+        print(_verify_text(result))
+    return EXIT_OK
+
+
+def _verify_json(result: VerificationResult) -> dict[str, Any]:
+    manifest = result.manifest if result.ok else None
+    return {
+        "format": VERIFY_PACKAGE_FORMAT,
+        "status": "valid" if result.ok else "rejected",
+        "path": str(result.path),
+        "manifest_sha256": result.manifest_sha256,
+        "municipality_code": manifest["municipality"]["code"] if manifest else None,
+        "sequence": manifest["sequence"] if manifest else None,
+        "created_at": manifest["created_at"] if manifest else None,
+        "counts": manifest["counts"] if manifest else None,
+        "problems": [
+            {
+                "check": str(problem.check),
+                "member": problem.member,
+                "message": problem.message(result.path),
+            }
+            for problem in result.problems
+        ],
+    }
+
+
+def _verify_text(result: VerificationResult) -> str:
+    from tilaapp.services.package_format import format_hash
+
+    manifest = result.manifest
+    assert manifest is not None and result.manifest_sha256 is not None, "a valid package"
+    municipality = manifest["municipality"]
+    lines = [
+        _("The package {path} is valid.").format(path=result.path),
+        _("Municipality {name} ({code}), package number {sequence}, made {created} UTC.").format(
+            name=municipality["name_fi"],
+            code=municipality["code"],
+            sequence=manifest["sequence"],
+            created=manifest["created_at"].replace("T", " ").removesuffix("Z"),
+        ),
+        ngettext("{count} building.", "{count} buildings.", manifest["counts"]["buildings"]).format(
+            count=manifest["counts"]["buildings"]
+        ),
+        _("Identity of the package (SHA-256 of manifest.json), to compare with the sender's:"),
+        format_hash(result.manifest_sha256),
+    ]
+    return "\n".join(lines)
