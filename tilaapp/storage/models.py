@@ -422,3 +422,20 @@ class StoredReference(Base):
     file_name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     document: Mapped[str] = mapped_column(Text)
+
+
+class SavedColumnMapping(Base):
+    """A column mapping of the municipality's own inventory files, saved under a name.
+
+    ``document`` is the mapping as JSON (``tilaapp.services.mapping``): source column
+    names to field names, and the reading options (sheet, header row, encoding,
+    separator).
+    """
+
+    __tablename__ = "column_mapping"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
