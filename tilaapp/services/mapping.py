@@ -8,6 +8,7 @@ that the next year's file of the same layout reads with the mapping's name alone
 
 from __future__ import annotations
 
+import codecs
 import enum
 import json
 import logging
@@ -143,8 +144,22 @@ def check_mapping(mapping: ColumnMapping) -> None:
         problems.append(_("The header row must be 1 or more."))
     if mapping.separator is not None and len(mapping.separator) != 1:
         problems.append(_("The separator must be one character, such as ; or a tab."))
+    if mapping.encoding is not None and not _is_known_encoding(mapping.encoding):
+        problems.append(
+            _("{encoding} is not a known encoding. Use, for example, cp1252 or utf-8.").format(
+                encoding=mapping.encoding
+            )
+        )
     if problems:
         raise InvalidMapping(mapping.name, problems)
+
+
+def _is_known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 # Match keys that find a building alone. Property identifier, building number, street

@@ -228,7 +228,6 @@ class RejectionReason(enum.StrEnum):
     LOCK_FILE = "lock_file"
     UNSAFE_XML = "unsafe_xml"
     SHEET_NOT_FOUND = "sheet_not_found"
-    NOT_A_TABLE = "not_a_table"
 
 
 REJECTION_MESSAGES: dict[RejectionReason, str] = {
@@ -298,9 +297,6 @@ REJECTION_MESSAGES: dict[RejectionReason, str] = {
     ),
     RejectionReason.SHEET_NOT_FOUND: N_(
         "The workbook {file} has no sheet named {sheet}. Its sheets: {sheets}."
-    ),
-    RejectionReason.NOT_A_TABLE: N_(
-        "The file {file} is neither an Excel workbook (.xlsx) nor a CSV text file."
     ),
 }
 
