@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tilaapp.domain.validation import is_editable
-from tilaapp.i18n import N_
+from tilaapp.domain.validation import EDITABLE_FIELDS, field_spec, is_editable
+from tilaapp.i18n import LANGUAGES, N_, load_translations
 from tilaapp.i18n import gettext as _
 from tilaapp.sources.table import TableOptions
 from tilaapp.storage.database import Database, utc_now
@@ -208,6 +208,47 @@ def _target_problems(columns: Mapping[str, str]) -> list[str]:
                 )
             )
     return problems
+
+
+def suggest_columns(headers: list[str]) -> dict[str, str]:
+    """Return a target for each header that names a field or key, in any language.
+
+    A header matches when, casefolded and with white space, hyphens and soft hyphens
+    removed, it equals a field's name or its label in Finnish, Swedish or English, such
+    as ``Kerrosala`` for ``gross_floor_area``. Each target is suggested once, for the
+    first header that names it.
+    """
+    names = _target_names()
+    suggested: dict[str, str] = {}
+    used: set[str] = set()
+    for header in headers:
+        target = names.get(_folded(header))
+        if target is not None and target not in used:
+            suggested[header] = target
+            used.add(target)
+    return suggested
+
+
+def _target_names() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for key, label in MATCH_KEY_LABELS.items():
+        labels[label] = key.value
+    for name in EDITABLE_FIELDS:
+        if name not in MATCH_KEYS:
+            labels[field_spec(name).label] = name
+
+    names: dict[str, str] = {}
+    for language in LANGUAGES:
+        catalogue = load_translations(language)
+        for label, target in labels.items():
+            names.setdefault(_folded(catalogue.gettext(label)), target)
+    for target in labels.values():
+        names.setdefault(_folded(target), target)
+    return names
+
+
+def _folded(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if not ch.isspace() and ch not in "-\u00ad_")
 
 
 def mapping_from_document(name: str, document: object) -> ColumnMapping:
