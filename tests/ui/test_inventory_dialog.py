@@ -149,9 +149,7 @@ def test_unmatched_rows_exported(
     assert rows[1][2] == "100000099X"
 
 
-def test_mapping_without_key_reported(
-    qtbot: QtBot, workspace: Workspace, inventory: Path
-) -> None:
+def test_mapping_without_key_reported(qtbot: QtBot, workspace: Workspace, inventory: Path) -> None:
     dialog = open_dialog(qtbot, workspace, inventory)
     dialog.set_target("Pysyvä rakennustunnus", "")
 

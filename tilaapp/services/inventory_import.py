@@ -1,7 +1,7 @@
 """Import of the municipality's own inventory: matched rows' values become local values.
 
 The file is read whole and matched before anything is written. Each mapped cell is
-read as its field's type and checked by ``tilaapp.domain.validation``; an invalid
+read as its field's type and checked by ``tilaapp.domain.validation``. An invalid
 value is reported and not applied, and an empty cell leaves the local value as it is.
 All changes are written in one transaction, with history source ``spreadsheet``, and
 become one step of the undo stack.
@@ -56,7 +56,7 @@ SPREADSHEET_SOURCE = "spreadsheet"
 
 
 class MappedColumnMissing(Exception):
-    """The table lacks columns that the mapping names; nothing was written."""
+    """The table lacks columns that the mapping names. Nothing was written."""
 
     def __init__(self, path: Path, mapping: str, missing: list[str], available: list[str]) -> None:
         self.path = path
@@ -150,6 +150,7 @@ class InventoryImportService:
         to_add = _rows_to_add(preview) if add_unmatched else []
         if not preview.changes and not to_add:
             log.info("Inventory %s changes nothing in %s", table.path.name, self.database.path)
+            preview.applied = True
             return preview
 
         backup_database(self.database.path, reason="before-inventory-import")

@@ -76,7 +76,7 @@ UNMATCHED_MESSAGES: dict[UnmatchedReason, str] = {
 
 @dataclass(frozen=True)
 class RowKeys:
-    """The keys of one row, normalised; None where the row has none or it is malformed."""
+    """The normalised keys of one row. A key is None where the row has none or it is malformed."""
 
     permanent_identifier: str | None = None
     old_identifier: str | None = None
@@ -105,7 +105,7 @@ class RowMatch:
 
 
 def row_keys(table: Table, mapping: ColumnMapping, row: TableRow) -> RowKeys:
-    """Read and normalise the match keys of ``row``; malformed keys count as missing."""
+    """Read and normalise the match keys of ``row``. A malformed key counts as missing."""
     cells = _key_cells(table, mapping, row)
     street, number = _address(cells)
     return RowKeys(

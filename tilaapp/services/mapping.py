@@ -33,7 +33,7 @@ NAME_MAX_LENGTH = 100
 
 
 class MatchKey(enum.StrEnum):
-    """Targets that find a row's building; their cells are not stored as values."""
+    """Targets that find a row's building. Their cells are not stored as values."""
 
     PERMANENT_BUILDING_IDENTIFIER = "permanent_building_identifier"
     PROPERTY_IDENTIFIER = "property_identifier"

@@ -2,9 +2,10 @@
 
 The encoding follows the rule of ``tilaapp.sources.textfile`` with Windows-1252 as the
 declared encoding, because Excel in Finland saves CSV files in it. The separator is the
-one that Excel's ``sep=`` first line names, else the candidate that splits the first
-lines into the most rows of one column count above one; ties go to ``;``, which
-Finnish Excel writes. Quoted fields may contain separators and line breaks.
+one that Excel's ``sep=`` first line names. Without that line, it is the candidate that
+splits the first lines into the most rows of one column count above one, and a tie
+goes to ``;``, which Finnish Excel writes. Quoted fields may contain separators and
+line breaks.
 """
 
 from __future__ import annotations
@@ -44,15 +45,17 @@ logger = logging.getLogger(__name__)
 SEPARATORS = (";", "\t", ",")
 """Candidate separators, in the order that wins a tie."""
 SEPARATOR_SAMPLE_LINES = 50
-# A quoted field may hold a whole paragraph; Python's default limit is 128 KB.
+# A quoted field may contain a whole paragraph, and Python's default limit is 128 KB.
 MAX_FIELD_SIZE = 1024 * 1024
 
 _SEP_LINE = re.compile(r'"?sep=(.)"?\s*', re.IGNORECASE)
 
 
 def read_csv_table(path: Path, options: TableOptions, *, max_cells: int) -> Table:
-    """Read ``path`` as a CSV table. Raises ``FileRejected``; ``LookupError`` for an
-    unknown ``options.encoding``."""
+    """Read ``path`` as a CSV table.
+
+    Raises ``FileRejected``, and ``LookupError`` for an unknown ``options.encoding``.
+    """
     with open_text_source(
         path, declared_encoding=WINDOWS_1252, encoding=options.encoding
     ) as source:

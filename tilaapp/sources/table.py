@@ -1,8 +1,8 @@
 """A sheet or CSV file read as a table: header, numbered rows of typed cells, and what was found.
 
 The readers (``tilaapp.sources.csv_table`` and ``tilaapp.sources.xlsx_table``) stream
-raw rows; ``build_table`` finds the header row, names the columns and keeps the data
-rows with the row numbers that a spreadsheet program shows.
+raw rows. ``build_table`` then finds the header row, names the columns and keeps the
+data rows with the row numbers that a spreadsheet program shows.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ MEGABYTE = 1024 * 1024
 MAX_FILE_SIZE = 200 * MEGABYTE
 """Larger files are rejected before they are opened."""
 MAX_CELLS = 20_000_000
-"""Cells counted while the rows are streamed; a file with more is rejected.
+"""Maximum number of cells, counted while the rows are streamed. A file with more is rejected.
 
-The largest municipal extract in view, Helsinki's, is about 53,000 buildings with
-about 60 columns, or 3.2 million cells.
+An estimate of the largest municipal inventory: Helsinki has about 53,000 buildings,
+and with about 60 columns that is 3.2 million cells.
 """
 HEADER_SEARCH_ROWS = 30
 """The header row is looked for among this many first rows."""

@@ -1,8 +1,8 @@
 """Reading a user's own inventory, an Excel workbook (.xlsx) or a CSV file, as a table.
 
-The format is recognised by content, never by the file's name: a zip with a workbook
-part is a workbook, an OLE2 file is an encrypted workbook or an old .xls (rejected),
-and anything else is read as CSV text, which rejects binary content. Every file is
+The format is recognised by content, never by the file's name. A zip with a workbook
+part is a workbook. An OLE2 file is an encrypted workbook or an old .xls, which is
+rejected. Anything else is read as CSV text, and binary content is rejected there. Every file is
 checked against ``MAX_FILE_SIZE`` before it is opened, and its cells are counted
 against ``MAX_CELLS`` while its rows are streamed.
 """
@@ -43,7 +43,7 @@ def table_files(paths: Sequence[Path]) -> TableFiles:
     """Expand folders into their table files and skip Excel's lock files.
 
     A folder gives its files whose names end with one of ``TABLE_SUFFIXES``, sorted by
-    name. A lock file is skipped inside a folder and among several files; a lock file
+    name. A lock file is skipped inside a folder and among several files. A lock file
     given alone is kept, so that ``read_table`` rejects it with a message.
     """
     result = TableFiles()

@@ -2,7 +2,7 @@
 
 Every failure becomes a ``FileRejected`` with a reason the user can act on. XML parts are
 parsed with openpyxl's parser, which uses defusedxml when that is installed, as it is for
-tilaapp; ``open_workbook`` checks that it does, and rejects a workbook whose XML
+tilaapp. ``open_workbook`` checks that it does, and rejects a workbook whose XML
 declares entities as UNSAFE_XML.
 """
 

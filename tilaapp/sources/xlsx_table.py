@@ -61,7 +61,7 @@ _REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]+)")
 
 @dataclass
 class SheetScan:
-    """What the second pass over a sheet's XML found."""
+    """Findings of the second pass over a sheet's XML."""
 
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)
     """(row, column) of formula cells without a cached result, both from 1."""

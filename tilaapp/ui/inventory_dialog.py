@@ -1,7 +1,8 @@
 """The column-mapping wizard: read an own inventory file, map its columns, match, apply.
 
 Reading the file, matching, saving a mapping and applying run on the workspace's
-worker, one at a time, so the window never waits for the file or the database. The
+worker, one at a time, so the window does not wait for them. Only the quick look-ups of
+saved mappings run on the GUI thread. The
 values are applied as one undo step of the main window's undo stack.
 """
 
@@ -228,7 +229,7 @@ class InventoryImportDialog(QDialog):
     # Reading
 
     def options(self) -> TableOptions:
-        """Return the reading options the widgets show; None where they say "detect"."""
+        """Return the reading options the widgets show, with None for each "detect"."""
         sheet = self.sheet_combo.currentData() if self.sheet_combo.count() else None
         return TableOptions(
             sheet=sheet,
@@ -352,7 +353,7 @@ class InventoryImportDialog(QDialog):
     # Mapping
 
     def current_mapping(self) -> ColumnMapping:
-        """Return the mapping the widgets show, named as the name field says."""
+        """Return the mapping the widgets show, with the name from the name field."""
         columns: dict[str, str] = {}
         for row in range(self.columns_table.rowCount()):
             combo = self.columns_table.cellWidget(row, TARGET_COLUMN)
