@@ -108,8 +108,8 @@ def test_match_save_and_apply(qtbot: QtBot, workspace: Workspace, inventory: Pat
 
     with qtbot.waitSignal(dialog.matched, timeout=TIMEOUT_MS):
         dialog.match()
-    assert dialog.result is not None
-    assert len(dialog.result.matched) == 2
+    assert dialog.import_result is not None
+    assert len(dialog.import_result.matched) == 2
     # One unmatched row and two invalid values of row 3.
     assert dialog.unmatched_table.rowCount() == 3
     save_screenshot(dialog, "inventory_matched.png")
@@ -156,4 +156,4 @@ def test_mapping_without_key_reported(qtbot: QtBot, workspace: Workspace, invent
     dialog.match()
 
     assert "no column to find buildings" in dialog.status_label.text()
-    assert dialog.result is None
+    assert dialog.import_result is None

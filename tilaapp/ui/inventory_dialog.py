@@ -92,7 +92,7 @@ class InventoryImportDialog(QDialog):
         self.workspace = workspace
         self.path = path
         self.table: Table | None = None
-        self.result: InventoryImport | None = None
+        self.import_result: InventoryImport | None = None
         self.service = InventoryImportService(
             workspace.database, os_user=workspace.edits.os_user, undo_stack=workspace.undo_stack
         )
@@ -256,7 +256,7 @@ class InventoryImportDialog(QDialog):
     def _on_table_read(self, table: Table) -> None:
         previous = self.current_mapping().columns if self.table is not None else {}
         self.table = table
-        self.result = None
+        self.import_result = None
         self._loading = True
         try:
             self._show_sheets(table)
@@ -515,7 +515,7 @@ class InventoryImportDialog(QDialog):
         return mapping
 
     def _show_result(self, result: InventoryImport | None) -> None:
-        self.result = result
+        self.import_result = result
         self._set_result_enabled(result is not None)
         if result is None:
             self.result_label.setText(_("Choose the columns, then match the rows to buildings."))
@@ -544,7 +544,7 @@ class InventoryImportDialog(QDialog):
         self.unmatched_table.resizeRowsToContents()
 
     def _on_export_button_clicked(self) -> None:
-        result = self.result
+        result = self.import_result
         if result is None:
             return
         path, _filter = QFileDialog.getSaveFileName(
@@ -557,7 +557,7 @@ class InventoryImportDialog(QDialog):
             self.export_unmatched(Path(path))
 
     def export_unmatched(self, path: Path) -> None:
-        result = self.result
+        result = self.import_result
         if result is None:
             return
 
@@ -579,7 +579,9 @@ class InventoryImportDialog(QDialog):
     # State
 
     def _set_result_enabled(self, enabled: bool) -> None:
-        has_unmatched = enabled and self.result is not None and bool(self.result.unmatched)
+        has_unmatched = (
+            enabled and self.import_result is not None and bool(self.import_result.unmatched)
+        )
         self.export_button.setEnabled(has_unmatched)
         self.unmatched_table.setEnabled(enabled)
 
@@ -621,7 +623,9 @@ def _cell_text(value: object) -> str:
         return f"{value.day}.{value.month}.{value.year}"
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, float):
+        return format_decimal(Decimal(repr(value)))
+    if isinstance(value, int | Decimal):
         return format_decimal(value)
     return str(value)
 
