@@ -12,6 +12,7 @@ from pathlib import Path
 from tilaapp.cli import import_list, package_commands
 from tilaapp.cli.argparse_texts import install as install_argparse_texts
 from tilaapp.cli.argparse_texts import translate_error
+from tilaapp.cli.inventory_parser import add_inventory_import_options, add_mapping_commands
 from tilaapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from tilaapp.i18n import gettext as _
 
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("extraction date of files that do not carry one (default: today)"),
     )
     importing.add_argument("--json", action="store_true", help=_("print the report as JSON"))
+    add_inventory_import_options(importing)
 
     listing = commands.add_parser(
         "list", parents=[common], help=_("list the portfolio (or every building)")
@@ -223,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     comparing.add_argument("--json", action="store_true", help=_("print JSON"))
 
     package_commands.add_parsers(commands, common)
+    add_mapping_commands(commands, common, _Parser)
 
     demo = commands.add_parser(
         "demo", parents=[common], help=_("import the bundled demo data into a temporary database")
@@ -264,7 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(args.gui_database, demo=args.demo, language=args.lang, log_path=log_path)
 
-    from tilaapp.cli import commands
+    from tilaapp.cli import commands, inventory
+
+    if args.command == "import" and args.mapping is not None:
+        return inventory.run_inventory_import(args)
 
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "import": commands.run_import,
@@ -278,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": commands.run_compare,
         "export-package": package_commands.run_export_package,
         "verify-package": package_commands.run_verify_package,
+        "mapping": inventory.run_mapping,
     }
     try:
         return handlers[args.command](args)

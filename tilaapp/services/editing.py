@@ -51,6 +51,7 @@ SET_TENURE = "set_tenure"
 SET_HOLDER = "set_holder"
 SET_HOLDER_AND_TENURE = "set_holder_and_tenure"
 SET_VALUES_FROM_LIST = "set_values_from_list"
+IMPORT_SPREADSHEET = "import_spreadsheet"
 
 
 @dataclass(frozen=True)
@@ -593,6 +594,14 @@ def _describe_values_from_list(field: str, count: int) -> str:
     ).format(count=count)
 
 
+def _describe_import_spreadsheet(field: str, count: int) -> str:
+    return ngettext(
+        "Import of values for {count} building from a spreadsheet",
+        "Import of values for {count} buildings from a spreadsheet",
+        count,
+    ).format(count=count)
+
+
 _DESCRIPTIONS: dict[str, Callable[[str, int], str]] = {
     SET_VALUE: _describe_set_value,
     CLEAR_VALUE: _describe_clear_value,
@@ -604,4 +613,5 @@ _DESCRIPTIONS: dict[str, Callable[[str, int], str]] = {
     SET_HOLDER: _describe_holder,
     SET_HOLDER_AND_TENURE: _describe_holder_and_tenure,
     SET_VALUES_FROM_LIST: _describe_values_from_list,
+    IMPORT_SPREADSHEET: _describe_import_spreadsheet,
 }

@@ -11,12 +11,14 @@ from tilaapp.i18n import ngettext
 from tilaapp.services.cost_index import InvalidCostIndexFile
 from tilaapp.services.editing import EditConflict
 from tilaapp.services.importing import ImportCancelled, ImportRejected
+from tilaapp.services.inventory_import import MappedColumnMissing
 from tilaapp.services.list_export import ListExportError
 from tilaapp.services.list_reimport import (
     EditedListOutdated,
     EditedListUnreadable,
     EditedListWithoutKey,
 )
+from tilaapp.services.mapping import InvalidMapping, MappingNotFound
 from tilaapp.services.open_load import ReaderProcessFailed
 from tilaapp.services.package_content import PackageCancelled
 from tilaapp.services.package_export import (
@@ -205,6 +207,45 @@ def _no_home_municipality(_error: NoHomeMunicipality) -> list[str]:
     ]
 
 
+def _invalid_mapping(error: InvalidMapping) -> list[str]:
+    heading = _("The column mapping {name} is not valid; nothing was saved or imported.").format(
+        name=error.name
+    )
+    return [heading, *error.problems]
+
+
+def _mapping_not_found(error: MappingNotFound) -> list[str]:
+    if not error.available:
+        return [
+            _(
+                "No column mapping named {name} is saved in the database. Save one first: "
+                'tilaapp mapping save {name} --column "COLUMN=FIELD"'
+            ).format(name=error.name)
+        ]
+    return [
+        _(
+            "No column mapping named {name} is saved in the database. Saved mappings: {names}."
+        ).format(name=error.name, names=", ".join(error.available))
+    ]
+
+
+def _mapped_column_missing(error: MappedColumnMissing) -> list[str]:
+    return [
+        ngettext(
+            "The file {file} has no column {columns}, which the mapping {mapping} names. "
+            "The file's columns: {available}. Nothing was imported.",
+            "The file {file} has no columns {columns}, which the mapping {mapping} names. "
+            "The file's columns: {available}. Nothing was imported.",
+            len(error.missing),
+        ).format(
+            file=error.path.name,
+            columns=", ".join(error.missing),
+            mapping=error.mapping,
+            available=", ".join(error.available),
+        )
+    ]
+
+
 def _empty_portfolio(_error: EmptyPortfolio) -> list[str]:
     return [
         _(
@@ -239,6 +280,9 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (EditConflict, _own_message),
     (PortfolioError, _own_message),
     (ImportRejected, _rejected),
+    (InvalidMapping, _invalid_mapping),
+    (MappingNotFound, _mapping_not_found),
+    (MappedColumnMissing, _mapped_column_missing),
     (InvalidCostIndexFile, _cost_index_rejected),
     (ListExportError, _list_export),
     (EditedListUnreadable, _edited_list_unreadable),

@@ -224,6 +224,10 @@ class RejectionReason(enum.StrEnum):
     BINARY_FILE = "binary_file"
     NO_ARCHIVE_MEMBER = "no_archive_member"
     ENCRYPTED_ARCHIVE = "encrypted_archive"
+    TOO_MANY_CELLS = "too_many_cells"
+    LOCK_FILE = "lock_file"
+    UNSAFE_XML = "unsafe_xml"
+    SHEET_NOT_FOUND = "sheet_not_found"
 
 
 REJECTION_MESSAGES: dict[RejectionReason, str] = {
@@ -276,6 +280,23 @@ REJECTION_MESSAGES: dict[RejectionReason, str] = {
     RejectionReason.NO_ARCHIVE_MEMBER: N_("The archive {file} contains no file to read."),
     RejectionReason.ENCRYPTED_ARCHIVE: N_(
         "The archive {file} is password-protected. Extract the file from it and try again."
+    ),
+    RejectionReason.TOO_MANY_CELLS: N_(
+        "The file {file} has more than {limit} cells, so it was not read. Remove the "
+        "sheets and columns that are not needed and try again."
+    ),
+    RejectionReason.LOCK_FILE: N_(
+        "The file {file} is a lock file that Excel writes while a workbook is open, not "
+        "a workbook. Give the workbook itself: {workbook}."
+    ),
+    RejectionReason.UNSAFE_XML: N_(
+        "The file {file} was not read because its XML declares entities or refers to "
+        "other files, which a workbook saved by Excel never does and which can be used "
+        "to exhaust memory. Open the file in Excel, save it as a new .xlsx workbook and "
+        "try again."
+    ),
+    RejectionReason.SHEET_NOT_FOUND: N_(
+        "The workbook {file} has no sheet named {sheet}. Its sheets: {sheets}."
     ),
 }
 

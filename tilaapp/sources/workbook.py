@@ -2,7 +2,8 @@
 
 Every failure becomes a ``FileRejected`` with a reason the user can act on. XML parts are
 parsed with openpyxl's parser, which uses defusedxml when that is installed, as it is for
-tilaapp.
+tilaapp. ``open_workbook`` checks that it does, and rejects a workbook whose XML
+declares entities as UNSAFE_XML.
 """
 
 from __future__ import annotations
@@ -48,6 +49,41 @@ _READ_ERRORS = (
 )
 
 
+def check_safe_xml_parsing() -> None:
+    """Raise RuntimeError unless openpyxl parses workbook XML with defusedxml.
+
+    openpyxl 3.1 uses defusedxml when it is installed and the environment variable
+    ``OPENPYXL_DEFUSEDXML`` is not ``False``. defusedxml rejects entity declarations
+    (the "billion laughs" expansion) and references to external files.
+    """
+    import openpyxl
+    from defusedxml import ElementTree as defused_tree
+    from openpyxl.xml import functions
+
+    if not openpyxl.DEFUSEDXML or functions.iterparse is not defused_tree.iterparse:
+        raise RuntimeError(
+            "openpyxl does not parse with defusedxml; install defusedxml and do not set "
+            "OPENPYXL_DEFUSEDXML=False"
+        )
+
+
+def _is_unsafe_xml(error: BaseException) -> bool:
+    """Return whether defusedxml raised ``error`` or an error that openpyxl wrapped it in."""
+    from defusedxml import DefusedXmlException
+
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, DefusedXmlException):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unsafe_xml(path: Path, error: BaseException) -> FileRejected:
+    logger.warning("Rejected %s: unsafe XML (%s)", path.name, type(error).__name__)
+    return FileRejected(path, RejectionReason.UNSAFE_XML)
+
+
 def _parse_xml(data: bytes) -> Any:
     # openpyxl is imported on first use: it takes a tenth of a second to import, and
     # commands that read no workbook should not wait for it.
@@ -90,10 +126,13 @@ def open_workbook(path: Path) -> Iterator[Any]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_safe_xml_parsing()
     with _open_binary(path) as file:
         try:
             workbook = load_workbook(file, read_only=True, data_only=True)
         except (*_READ_ERRORS, InvalidFileException) as error:
+            if _is_unsafe_xml(error):
+                raise _unsafe_xml(path, error) from error
             raise FileRejected(
                 path, RejectionReason.UNREADABLE, detail=f"{type(error).__name__}: {error}"
             ) from error
@@ -123,6 +162,8 @@ def iter_sheet_rows(
         except StopIteration:
             return
         except _READ_ERRORS as error:
+            if _is_unsafe_xml(error):
+                raise _unsafe_xml(path, error) from (None if redact else error)
             raise _unreadable_sheet(path, worksheet.title, row_number + 1, error, redact) from (
                 None if redact else error
             )

@@ -442,3 +442,20 @@ class PackageExport(Base):
     last_change_id: Mapped[int] = mapped_column(Integer)
     """The newest ``change_history`` id the package covers; 0 when the history was empty."""
     building_count: Mapped[int] = mapped_column(Integer)
+
+
+class SavedColumnMapping(Base):
+    """A column mapping of the municipality's own inventory files, saved under a name.
+
+    ``document`` is the mapping as JSON (``tilaapp.services.mapping``): source column
+    names to field names, and the reading options (sheet, header row, encoding,
+    separator).
+    """
+
+    __tablename__ = "column_mapping"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    document: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)

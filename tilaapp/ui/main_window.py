@@ -43,6 +43,7 @@ SPLITTER_KEY = "window/splitter"
 CURRENT_BUILDING_KEY = "window/building"
 
 REGISTER_PATTERNS = "*.xlsx *.OPT *.opt *.zip *.7z *.json *.geojson"
+INVENTORY_PATTERNS = "*.xlsx *.xlsm *.csv *.txt *.tsv"
 
 # Language names are written in the language itself, so that anyone finds their own.
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -167,6 +168,9 @@ class MainWindow(QMainWindow):
         self.import_action = self._action(
             _("&Import a register file…"), self.import_register_file, "Ctrl+I"
         )
+        self.inventory_action = self._action(
+            _("Import your own &inventory (Excel or CSV)…"), self.import_inventory_file
+        )
         self.export_action = self._action(
             _("&Export the list to Excel or CSV…"), self.export_list, "Ctrl+E"
         )
@@ -207,6 +211,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu(_("&File"))
         file_menu.addAction(self.import_action)
+        file_menu.addAction(self.inventory_action)
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.reimport_action)
         file_menu.addSeparator()
@@ -258,6 +263,7 @@ class MainWindow(QMainWindow):
             self.import_action,
             self.export_action,
             self.reimport_action,
+            self.inventory_action,
             self.comparison_action,
             self.holders_action,
             self.database_history_action,
@@ -468,6 +474,20 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         if path:
             ImportDialog(self.attached_workspace, [Path(path)], self).exec()
+
+    def import_inventory_file(self) -> None:
+        """Choose a workbook or CSV file of the municipality's own and open the mapping wizard."""
+        from tilaapp.ui.inventory_dialog import InventoryImportDialog
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            _("Choose your own inventory file"),
+            str(Path.home()),
+            ";;".join((_("Excel or CSV files ({patterns})").format(patterns=INVENTORY_PATTERNS),
+                       _("All files (*)"))),
+        )  # fmt: skip
+        if path:
+            InventoryImportDialog(self.attached_workspace, Path(path), self).exec()
 
     def export_list(self) -> None:
         """Export the buildings and columns the list shows, as it is filtered and sorted."""

@@ -1,0 +1,159 @@
+"""The column-mapping wizard on a real CSV file and a copy of the demo database."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from tilaapp.services.mapping import list_mappings, load_mapping
+from tilaapp.storage.models import Building, LocalValue
+from tilaapp.ui.inventory_dialog import InventoryImportDialog
+from tilaapp.ui.workspace import Workspace
+
+TIMEOUT_MS = 30_000
+# Set to a folder to keep the screenshots for a look.
+SCREENSHOT_FOLDER = os.environ.get("TILAAPP_SCREENSHOTS")
+
+
+def identifiers(workspace: Workspace, count: int) -> list[str]:
+    with workspace.read_session() as session:
+        query = (
+            select(Building.permanent_building_identifier)
+            .where(Building.permanent_building_identifier.is_not(None))
+            .order_by(Building.id)
+            .limit(count)
+        )
+        return [identifier for identifier in session.scalars(query) if identifier]
+
+
+def local_value(workspace: Workspace, identifier: str, field: str) -> object:
+    with workspace.read_session() as session:
+        building_id = session.scalar(
+            select(Building.id).where(Building.permanent_building_identifier == identifier)
+        )
+        row = session.get(LocalValue, building_id)
+        return None if row is None else getattr(row, field)
+
+
+@pytest.fixture
+def inventory(tmp_path: Path, workspace: Workspace) -> Path:
+    first, second = identifiers(workspace, 2)
+    lines = [
+        "sep=;",
+        "Pysyvä rakennustunnus;Kerrosala;Kuntoluokka;Huomautus",
+        f"{first};1\u00a0234,5;3;Kattoremontti 2027",
+        f"{second};-5;9;",
+        "100000099X;100;2;Ei rekisterissä",
+    ]
+    path = tmp_path / "tilat.csv"
+    path.write_bytes("\r\n".join(lines).encode("cp1252") + b"\r\n")
+    return path
+
+
+def open_dialog(qtbot: QtBot, workspace: Workspace, path: Path) -> InventoryImportDialog:
+    dialog = InventoryImportDialog(workspace, path)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.table is not None, timeout=TIMEOUT_MS)
+    return dialog
+
+
+def save_screenshot(dialog: InventoryImportDialog, name: str) -> None:
+    if SCREENSHOT_FOLDER:
+        dialog.show()
+        dialog.grab().save(str(Path(SCREENSHOT_FOLDER) / name))
+
+
+def test_reading_shows_detected_encoding(
+    qtbot: QtBot, workspace: Workspace, inventory: Path
+) -> None:
+    dialog = open_dialog(qtbot, workspace, inventory)
+
+    assert dialog.table is not None
+    assert dialog.table.separator == ";"
+    assert "cp1252" in dialog.reading_label.text()
+    assert "sep= line" in dialog.reading_label.text()
+    assert dialog.preview_table.rowCount() == 3
+    # Headers named as a field's label in Finnish are suggested.
+    mapping = dialog.current_mapping()
+    assert mapping.columns["Pysyvä rakennustunnus"] == "permanent_building_identifier"
+    assert mapping.columns["Kerrosala"] == "gross_floor_area"
+    assert mapping.columns["Kuntoluokka"] == "condition_class"
+    save_screenshot(dialog, "inventory_read.png")
+
+
+def test_encoding_changed_by_user(qtbot: QtBot, workspace: Workspace, inventory: Path) -> None:
+    dialog = open_dialog(qtbot, workspace, inventory)
+
+    dialog.encoding_combo.setCurrentIndex(dialog.encoding_combo.findData("utf-8"))
+    with qtbot.waitSignal(dialog.table_read, timeout=TIMEOUT_MS):
+        dialog.read_file()
+
+    assert dialog.table is not None
+    assert dialog.table.encoding is not None
+    assert dialog.table.encoding.name == "utf-8"
+    assert "chosen" in dialog.reading_label.text()
+
+
+def test_match_save_and_apply(qtbot: QtBot, workspace: Workspace, inventory: Path) -> None:
+    first, second = identifiers(workspace, 2)
+    dialog = open_dialog(qtbot, workspace, inventory)
+    dialog.set_target("Huomautus", "notes")
+    dialog.name_edit.setText("tilaluettelo")
+
+    with qtbot.waitSignal(dialog.matched, timeout=TIMEOUT_MS):
+        dialog.match()
+    assert dialog.import_result is not None
+    assert len(dialog.import_result.matched) == 2
+    # One unmatched row and two invalid values of row 3.
+    assert dialog.unmatched_table.rowCount() == 3
+    save_screenshot(dialog, "inventory_matched.png")
+
+    dialog.save_current_mapping()
+    qtbot.waitUntil(lambda: "Saved the mapping" in dialog.status_label.text(), timeout=TIMEOUT_MS)
+    assert list_mappings(workspace.database) == ["tilaluettelo"]
+    assert load_mapping(workspace.database, "tilaluettelo").columns["Huomautus"] == "notes"
+
+    with qtbot.waitSignal(workspace.buildings_changed, timeout=TIMEOUT_MS):
+        dialog.apply()
+    assert local_value(workspace, first, "gross_floor_area") == Decimal("1234.5")
+    assert local_value(workspace, first, "notes") == "Kattoremontti 2027"
+    # -5 m² and condition class 9 are invalid, so the second building got nothing.
+    assert local_value(workspace, second, "condition_class") is None
+    assert "Undo" in dialog.status_label.text()
+    save_screenshot(dialog, "inventory_applied.png")
+
+    with qtbot.waitSignal(workspace.buildings_changed, timeout=TIMEOUT_MS):
+        workspace.undo()
+    assert local_value(workspace, first, "gross_floor_area") is None
+
+
+def test_unmatched_rows_exported(
+    qtbot: QtBot, workspace: Workspace, inventory: Path, tmp_path: Path
+) -> None:
+    dialog = open_dialog(qtbot, workspace, inventory)
+    with qtbot.waitSignal(dialog.matched, timeout=TIMEOUT_MS):
+        dialog.match()
+    path = tmp_path / "puuttuvat.xlsx"
+
+    dialog.export_unmatched(path)
+    qtbot.waitUntil(path.exists, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Wrote 1 unmatched row" in dialog.status_label.text())
+
+    rows = list(openpyxl.load_workbook(path).active.values)
+    assert rows[1][2] == "100000099X"
+
+
+def test_mapping_without_key_reported(qtbot: QtBot, workspace: Workspace, inventory: Path) -> None:
+    dialog = open_dialog(qtbot, workspace, inventory)
+    dialog.set_target("Pysyvä rakennustunnus", "")
+
+    dialog.match()
+
+    assert "no column to find buildings" in dialog.status_label.text()
+    assert dialog.import_result is None
