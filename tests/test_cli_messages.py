@@ -147,3 +147,32 @@ def test_option_named_in_municipality_error(
     )
     assert status == 2
     assert "--home 999" in err
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],
+        ["--demo"],
+        ["--db", "oma.sqlite"],
+        ["--lang", "sv", "--demo"],
+        ["--db=x.sqlite", "--lang=en"],
+    ],
+)
+def test_application_parser_matches_full(arguments: list[str]) -> None:
+    from tilaapp.cli.main import _application_parser, _only_application_options, build_parser
+
+    assert _only_application_options(arguments)
+    assert vars(_application_parser().parse_args(arguments)) == vars(
+        build_parser().parse_args(arguments)
+    )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["list"], ["--demo", "list"], ["--lang", "xx"], ["--lang=xx"], ["--db"], ["--help"], ["-h"]],
+)
+def test_commands_and_errors_use_full_parser(arguments: list[str]) -> None:
+    from tilaapp.cli.main import _only_application_options
+
+    assert not _only_application_options(arguments)

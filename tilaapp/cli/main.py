@@ -9,10 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tilaapp.cli import import_list, package_commands
 from tilaapp.cli.argparse_texts import install as install_argparse_texts
 from tilaapp.cli.argparse_texts import translate_error
-from tilaapp.cli.inventory_parser import add_inventory_import_options, add_mapping_commands
 from tilaapp.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language
 from tilaapp.i18n import gettext as _
 
@@ -49,13 +47,7 @@ def _database_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _common_options()
-    parser = _Parser(
-        prog="tilaapp",
-        description=_("The inventory of the buildings a municipality owns."),
-        parents=[common],
-    )
+def _application_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         dest="gui_database",
@@ -71,6 +63,65 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("open the desktop application on a copy of the bundled demo database"),
     )
+
+
+def _application_parser() -> argparse.ArgumentParser:
+    """Return a parser of the desktop application's options alone, without the commands.
+
+    Building every command's parser and importing their modules takes a few
+    milliseconds that the application's start-up does without.
+    """
+    parser = _Parser(
+        prog="tilaapp",
+        description=_("The inventory of the buildings a municipality owns."),
+        parents=[_common_options()],
+    )
+    _application_options(parser)
+    parser.set_defaults(command=None)
+    return parser
+
+
+def _only_application_options(argv: Sequence[str]) -> bool:
+    """Return whether ``argv`` holds nothing but valid options of the desktop application.
+
+    Anything else, an error included, goes to the full parser, whose messages list the
+    commands.
+    """
+    index = 0
+    while index < len(argv):
+        taken = _application_option_length(argv, index)
+        if taken == 0:
+            return False
+        index += taken
+    return True
+
+
+def _application_option_length(argv: Sequence[str], index: int) -> int:
+    """Return how many arguments the valid application option at ``index`` spans, else 0."""
+    argument = argv[index]
+    following = argv[index + 1] if index + 1 < len(argv) else None
+    if argument == "--demo" or argument.startswith("--db="):
+        return 1
+    if argument.startswith("--lang="):
+        return 1 if argument.split("=", 1)[1] in LANGUAGES else 0
+    if argument == "--db":
+        return 2 if following is not None else 0
+    if argument == "--lang":
+        return 2 if following in LANGUAGES else 0
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tilaapp.cli import import_list, package_commands
+    from tilaapp.cli.inventory_parser import add_inventory_import_options, add_mapping_commands
+
+    common = _common_options()
+    parser = _Parser(
+        prog="tilaapp",
+        description=_("The inventory of the buildings a municipality owns."),
+        parents=[common],
+    )
+    _application_options(parser)
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"), parser_class=_Parser)
 
     importing = commands.add_parser(
@@ -256,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_from(arguments))
     install_argparse_texts()
-    parser = build_parser()
+    parser = _application_parser() if _only_application_options(arguments) else build_parser()
     args = parser.parse_args(arguments)
 
     from tilaapp.cli.logs import configure_logging
@@ -267,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(args.gui_database, demo=args.demo, language=args.lang, log_path=log_path)
 
-    from tilaapp.cli import commands, inventory
+    from tilaapp.cli import commands, import_list, inventory, package_commands
 
     if args.command == "import" and args.mapping is not None:
         return inventory.run_inventory_import(args)
