@@ -29,7 +29,7 @@ from tilaapp.domain.codelists import (
 from tilaapp.domain.indicators import CONDITION_CLASS_NAMES, basis_label
 from tilaapp.domain.municipalities import municipality_name, population
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext
+from tilaapp.i18n import ngettext, text_in_current_language
 from tilaapp.services.comparison import POPULATION, Comparison
 from tilaapp.services.indicators import (
     COMPLETION_DECADE,
@@ -85,6 +85,8 @@ class BarSeries:
     source: str | None = None
     peers_found: int = 0
     """Peers whose figures the peer series adds up (peer series only)."""
+    source_translations: Mapping[str, str] = field(default_factory=dict)
+    """``source`` in other languages by language code, where the reference gives them."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,7 @@ def _reference_series(
         year=newest.year,
         source=newest.source,
         peers_found=len(by_area) if role == PEERS else 0,
+        source_translations=newest.source_translations(),
     )
 
 
@@ -307,6 +310,7 @@ def _with_values(series: BarSeries) -> BarSeries:
         year=series.year,
         source=series.source,
         peers_found=series.peers_found,
+        source_translations=series.source_translations,
     )
 
 
@@ -326,6 +330,7 @@ def _with_shares(series: BarSeries, groups: Sequence[str]) -> BarSeries:
         year=series.year,
         source=series.source,
         peers_found=series.peers_found,
+        source_translations=series.source_translations,
     )
 
 
@@ -401,6 +406,7 @@ def _per_resident_chart(
             figures=_total(own.value if own is not None else None),
             year=own.year if own is not None else None,
             source=own.source if own is not None else None,
+            source_translations=own.source_translations if own is not None else {},
         ),
         _reference_total(NATIONAL, reference.get(NATIONAL)),
     ]
@@ -427,7 +433,16 @@ def _reference_total(role: str, figure: Figure | None) -> BarSeries:
     if figure is None:
         return BarSeries(role, role, False)
     values = _total(figure.value)
-    return BarSeries(role, role, True, values, values, figure.year, figure.source)
+    return BarSeries(
+        role,
+        role,
+        True,
+        values,
+        values,
+        figure.year,
+        figure.source,
+        source_translations=figure.source_translations(),
+    )
 
 
 def _peer_mean(
@@ -452,7 +467,15 @@ def _peer_mean(
     values = _total(formulas.ratio(area, Decimal(residents)))
     newest = max(counted, key=lambda figure: figure.year)
     return BarSeries(
-        PEERS, PEERS, True, values, values, newest.year, newest.source, peers_found=len(counted)
+        PEERS,
+        PEERS,
+        True,
+        values,
+        values,
+        newest.year,
+        newest.source,
+        peers_found=len(counted),
+        source_translations=newest.source_translations(),
     )
 
 
@@ -626,12 +649,13 @@ def source_sentence(series: BarSeries, peer_count: int) -> str:
     """Return the sentence that names the source of a series' figures, or ''."""
     if not series.source:
         return ""
+    source = text_in_current_language(series.source, series.source_translations)
     if series.role == OWN:
         # The own figures are computed here; only a per-resident figure has a source,
         # the population it divides by.
-        return _("Population: {source} ({year}).").format(source=series.source, year=series.year)
+        return _("Population: {source} ({year}).").format(source=source, year=series.year)
     return _("{series}: {source} ({year}).").format(
-        series=series_label(series, peer_count), source=series.source, year=series.year
+        series=series_label(series, peer_count), source=source, year=series.year
     )
 
 

@@ -117,6 +117,8 @@ class Indicator:
     """The population year of per-resident figures, the valuation year of values."""
     source: str | None = None
     """The source of the population figure or of the index values used."""
+    source_translations: Mapping[str, str] = field(default_factory=dict)
+    """``source`` in other languages by language code, where the source gives them."""
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,7 @@ def _area_per_resident(
         missing_count=missing,
         year=resident_population.year,
         source=resident_population.source,
+        source_translations=resident_population.source_translations(),
     )
 
 
