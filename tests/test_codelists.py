@@ -457,3 +457,12 @@ def test_open_data_class_padded_and_unknown() -> None:
     assert cl.open_data_class(cl.RYHTI_MAIN_PURPOSE_OPEN, "0615") is None
     with pytest.raises(KeyError):
         cl.open_data_class(cl.BUILDING_MAIN_CLASS_2018, "0110")
+
+
+def test_open_data_crosswalk_rows_have_four_fields() -> None:
+    text = (RESOURCES / OPEN_DATA_CROSSWALK).read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
+
+    assert len(rows) == 99
+    for line in rows:
+        assert line.count(";") == 3, line

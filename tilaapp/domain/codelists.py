@@ -123,13 +123,17 @@ def _load_open_data_crosswalk(
 ) -> dict[str, dict[str, str | None]]:
     """Read tilaapp's crosswalk from the 2018 classes to the coarse open-data lists.
 
-    Raises ReferenceDataError for a target that is not a code of its list, and for an
-    empty target ("not mappable") without a note that gives the reason.
+    Raises ReferenceDataError for a row with more fields than the header, a target that
+    is not a code of its list, and an empty target ("not mappable") without a note that
+    gives the reason.
     """
     name = "crosswalk_2018_to_open_data_classes.csv"
     rows = read_reference_table(name, ("code_2018", *OPEN_DATA_CLASS_SCHEMES, "note"))
     crosswalk: dict[str, dict[str, str | None]] = {}
     for row in rows:
+        if None in row:
+            # csv.DictReader puts the cells beyond the header under the key None.
+            raise ReferenceDataError(f"{name}: class {row['code_2018']} has too many fields")
         targets: dict[str, str | None] = {}
         for scheme in OPEN_DATA_CLASS_SCHEMES:
             target = row[scheme].strip() or None
