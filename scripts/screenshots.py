@@ -90,6 +90,7 @@ def main_screens(language: str, folder: Path, work: Path) -> None:
     wait_until_ready(holders)
     dialog("08-holder-entities", lambda: holders)
     comparison_screens(workspace, window, folder)
+    coarse_comparison_screens(window, folder, work)
 
     window.close()
     workspace.close()
@@ -113,6 +114,103 @@ def comparison_screens(workspace: object, window: QWidget, folder: Path) -> None
     save(comparison, folder, "09-comparison-group-owned")
     comparison.close()
     comparison.deleteLater()
+
+
+DEMO_REFERENCE_SOURCE = "Invented demo figures for screenshots, not real data"
+DEMO_REFERENCE_SOURCE_FI = "Keksittyjä esimerkkilukuja kuvakaappauksia varten, ei oikeaa dataa"
+DEMO_REFERENCE_SOURCE_SV = "Påhittade exempeltal för skärmbilder, inte riktiga data"
+
+
+def write_demo_reference(path: Path) -> None:
+    """Write a small reference file of invented figures in Ryhti's coarse main-purpose
+    list (basis all_buildings) for Hartola, two municipalities of its region and the
+    whole country, with invented national counts by completion decade."""
+    import datetime
+    from decimal import Decimal
+
+    from tilaapp.services.reference import Figure, ReferenceData, write_reference
+
+    def figure(indicator: str, area: str, value: str, **grouping: object) -> Figure:
+        return Figure(
+            indicator=indicator,
+            municipality=area,
+            value=Decimal(value),
+            unit="m²" if indicator == "gross_floor_area" else "buildings",
+            basis="all_buildings",
+            year=2026,
+            source=DEMO_REFERENCE_SOURCE,
+            source_fi=DEMO_REFERENCE_SOURCE_FI,
+            source_sv=DEMO_REFERENCE_SOURCE_SV,
+            licence="invented",
+            **grouping,  # type: ignore[arg-type]
+        )
+
+    counts = {
+        "national": ("210000", "420000", "700000", "380000", "650000", "90000", "60000"),
+        "016": ("1900", "700", "2600", "1500", "2300", "60", "120"),
+        "098": ("900", "1600", "4100", "1700", "5200", "420", "210"),
+    }
+    areas = {
+        "national": ("14000000", "160000000", "9000000", "4000000", "95000000",
+                     "120000000", "70000000"),
+        "016": ("110000", "260000", "30000", "9000", "330000", "40000", "90000"),
+        "098": ("60000", "610000", "50000", "12000", "760000", "280000", "190000"),
+    }  # fmt: skip
+    classes = ("01", "02", "03", "04", "05", "06", "07")
+    scheme = "ryhti_main_purpose_open"
+    figures = [
+        figure("building_count", area, value, class_scheme=scheme, class_code=code)
+        for area, values in counts.items()
+        for code, value in zip(classes, values, strict=True)
+    ]
+    figures += [
+        figure("gross_floor_area", area, value, class_scheme=scheme, class_code=code)
+        for area, values in areas.items()
+        for code, value in zip(classes, values, strict=True)
+    ]
+    decades = range(1900, 2030, 10)
+    national_by_decade = (40, 35, 60, 55, 90, 120, 210, 260, 230, 150, 130, 110, 40)
+    figures += [
+        figure("building_count", "national", str(count * 1000), completion_decade=decade)
+        for decade, count in zip(decades, national_by_decade, strict=True)
+    ]
+    created = datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC)
+    description = DEMO_REFERENCE_SOURCE
+    write_reference(path, ReferenceData(created, figures, description=description))
+
+
+def coarse_comparison_screens(window: QWidget, folder: Path, work: Path) -> None:
+    """Save the class and age tabs against a reference of invented coarse-class figures."""
+    from tilaapp.services.reference_store import import_reference
+    from tilaapp.storage.database import open_database
+    from tilaapp.ui.app import copy_demo_database
+    from tilaapp.ui.comparison_view import ComparisonDialog
+    from tilaapp.ui.workspace import Workspace
+
+    path = copy_demo_database()
+    reference = work / "demo-reference.json"
+    write_demo_reference(reference)
+    database = open_database(path, create=False)
+    try:
+        import_reference(database, reference)
+    finally:
+        database.close()
+
+    workspace = Workspace(path, is_demo=True)
+    comparison = ComparisonDialog(workspace, window)
+    comparison.resize(*WINDOW_SIZE)
+    comparison.show()
+    wait_until_ready(comparison)
+    comparison.peer_combo.setCurrentIndex(1)
+    wait_until_ready(comparison)
+    for index, chart_id in enumerate(
+        ("building_count_by_class", "gross_floor_area_by_class", "building_count_by_decade")
+    ):
+        comparison.tabs.setCurrentWidget(comparison.pages[chart_id])
+        save(comparison, folder, f"14-comparison-open-data-{index + 1}")
+    comparison.close()
+    comparison.deleteLater()
+    workspace.close()
 
 
 def wait_until_ready(dialog: QWidget) -> None:

@@ -416,3 +416,53 @@ def test_provenance_describes_every_resource() -> None:
         if resource.name.endswith(".csv") and resource.name not in provenance
     ]
     assert undocumented == []
+
+
+OPEN_DATA_CROSSWALK = "crosswalk_2018_to_open_data_classes.csv"
+
+
+def test_open_data_crosswalk_covers_every_2018_class() -> None:
+    rows = read_reference_table(OPEN_DATA_CROSSWALK, ("code_2018",))
+    mapped = [row["code_2018"] for row in rows]
+
+    assert len(mapped) == len(set(mapped))
+    assert sorted(mapped) == sorted(codes_of("building_class_2018"))
+
+
+@pytest.mark.parametrize("scheme", cl.OPEN_DATA_CLASS_SCHEMES)
+def test_open_data_crosswalk_one_class_or_reason(scheme: str) -> None:
+    rows = read_reference_table(OPEN_DATA_CROSSWALK, ("code_2018", scheme, "note"))
+    for row in rows:
+        target = row[scheme]
+        if target:
+            assert cl.is_known_code(scheme, target), (row["code_2018"], target)
+            assert cl.open_data_class(scheme, row["code_2018"]) == target
+        else:
+            assert row["note"].strip(), row["code_2018"]
+            assert cl.open_data_class(scheme, row["code_2018"]) is None
+
+
+@pytest.mark.parametrize(
+    ("code_2018", "ryhti", "dvv"),
+    [("0110", "05", "1"), ("0121", "06", "1"), ("0211", "01", "1"), ("0400", "02", "1"),
+     ("0810", "07", "1"), ("0910", "02", "2"), ("1910", "04", "2"), ("1911", "03", "2")],
+)  # fmt: skip
+def test_open_data_crosswalk_by_meaning(code_2018: str, ryhti: str, dvv: str) -> None:
+    assert cl.open_data_class(cl.RYHTI_MAIN_PURPOSE_OPEN, code_2018) == ryhti
+    assert cl.open_data_class(cl.DVV_OPEN_USE_CLASS, code_2018) == dvv
+
+
+def test_open_data_class_padded_and_unknown() -> None:
+    assert cl.open_data_class(cl.RYHTI_MAIN_PURPOSE_OPEN, "110") == "05"
+    assert cl.open_data_class(cl.RYHTI_MAIN_PURPOSE_OPEN, "0615") is None
+    with pytest.raises(KeyError):
+        cl.open_data_class(cl.BUILDING_MAIN_CLASS_2018, "0110")
+
+
+def test_open_data_crosswalk_rows_have_four_fields() -> None:
+    text = (RESOURCES / OPEN_DATA_CROSSWALK).read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
+
+    assert len(rows) == 99
+    for line in rows:
+        assert line.count(";") == 3, line

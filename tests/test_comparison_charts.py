@@ -19,6 +19,7 @@ import pytest
 
 import tilaapp
 from tilaapp.cli.main import main
+from tilaapp.domain.codelists import DVV_OPEN_USE_CLASS, RYHTI_MAIN_PURPOSE_OPEN, open_data_class
 from tilaapp.domain.dates import parse_iso_date
 from tilaapp.domain.municipalities import municipality, population, size_class
 from tilaapp.services.comparison import PeerGroup, compare, peer_group_codes
@@ -35,6 +36,7 @@ from tilaapp.services.indicators import (
     UNKNOWN,
     BuildingSet,
     IndicatorService,
+    read_building_facts,
 )
 from tilaapp.services.listing import list_rows
 from tilaapp.services.reference import Figure, ReferenceData
@@ -172,14 +174,138 @@ def test_reference_of_other_basis_is_not_paired(database: Database) -> None:
     assert chart.unit == "buildings"
 
 
-def test_reference_of_other_scheme_is_not_paired(database: Database) -> None:
-    figure = _figure(
-        "building_count", "national", "750", "buildings", "all_buildings",
-        class_scheme="ryhti_main_purpose_open", class_code="01",
-    )  # fmt: skip
-    chart = _charts(database, figure).find("building_count_by_class", "all_buildings")
+def _own_by_open_data_class(database: Database, scheme: str) -> dict[str, Decimal]:
+    """Count the demo buildings in the home municipality by coarse class, class by class."""
+    with database.read_session() as session:
+        facts = read_building_facts(session)
+    counts: dict[str, Decimal] = {}
+    for each in facts:
+        if each.municipality_number != HOME or each.building_class is None:
+            continue
+        coarse = open_data_class(scheme, each.building_class)
+        if coarse is not None:
+            counts[coarse] = counts.get(coarse, Decimal(0)) + 1
+    return counts
 
+
+def _coarse_figures(
+    indicator: str, unit: str, scheme: str, values: dict[str, str], area: str = "national"
+) -> list[Figure]:
+    return [
+        _figure(indicator, area, value, unit, "all_buildings", class_scheme=scheme, class_code=code)
+        for code, value in values.items()
+    ]
+
+
+def test_coarse_reference_groups_own_buildings(database: Database) -> None:
+    figures = _coarse_figures(
+        "building_count", "buildings", RYHTI_MAIN_PURPOSE_OPEN, {"05": "600", "07": "400"}
+    )
+    chart = _charts(database, *figures).find("building_count_by_class", "all_buildings")
+    own, national = chart.series[0], chart.series[1]
+    expected = _own_by_open_data_class(database, RYHTI_MAIN_PURPOSE_OPEN)
+
+    assert chart.grouping == RYHTI_MAIN_PURPOSE_OPEN
+    assert chart.unit == "%"
+    assert len(expected) > 1
+    assert {group: value for group, value in own.figures.items() if value} == expected
+    assert national.found
+    assert national.values["05"] == Decimal(60)
+    assert national.figures["07"] == Decimal(400)
+    assert set(chart.groups) == set(expected) | {"05", "07"}
+
+
+def test_main_classes_preferred_to_coarse(database: Database) -> None:
+    figures = [
+        *_coarse_figures("building_count", "buildings", RYHTI_MAIN_PURPOSE_OPEN, {"05": "600"}),
+        *_coarse_figures("building_count", "buildings", MAIN_CLASS_SCHEME, {"01": "700"}),
+    ]
+    chart = _charts(database, *figures).find("building_count_by_class", "all_buildings")
+
+    assert chart.grouping == MAIN_CLASS_SCHEME
+    assert chart.series[1].figures == {
+        "01": Decimal(700),
+        **{group: Decimal(0) for group in chart.groups if group != "01"},
+    }
+
+
+def test_coarse_reference_of_other_basis_ignored(database: Database) -> None:
+    figures = _coarse_figures("building_count", "buildings", RYHTI_MAIN_PURPOSE_OPEN, {"05": "600"})
+    chart = _charts(database, *figures).find("building_count_by_class", "group_owned")
+
+    assert chart.grouping == MAIN_CLASS_SCHEME
     assert not chart.series[1].found
+
+
+def test_dvv_open_reference_counts_only(database: Database) -> None:
+    figures = _coarse_figures(
+        "building_count", "buildings", DVV_OPEN_USE_CLASS, {"1": "300", "2": "700"}
+    )
+    charts = _charts(database, *figures)
+    count = charts.find("building_count_by_class", "all_buildings")
+    area = charts.find("gross_floor_area_by_class", "all_buildings")
+    expected = _own_by_open_data_class(database, DVV_OPEN_USE_CLASS)
+
+    assert count.grouping == DVV_OPEN_USE_CLASS
+    assert count.groups == ("1", "2")
+    assert dict(count.series[0].figures) == {"1": expected["1"], "2": expected["2"]}
+    assert count.series[1].values == {"1": Decimal(30), "2": Decimal(70)}
+    assert area.grouping == MAIN_CLASS_SCHEME
+    assert not area.series[1].found
+
+
+def test_coarse_floor_area_with_peers(database: Database) -> None:
+    peers = ("016", "098")
+    figures = [
+        *_coarse_figures("gross_floor_area", "m²", RYHTI_MAIN_PURPOSE_OPEN, {"02": "100"}, "016"),
+        *_coarse_figures(
+            "gross_floor_area", "m²", RYHTI_MAIN_PURPOSE_OPEN, {"02": "50", "07": "50"}, "098"
+        ),
+    ]
+    chart = _charts(database, *figures, peers=peers).find(
+        "gross_floor_area_by_class", "all_buildings"
+    )
+    peer = chart.series[2]
+
+    assert chart.grouping == RYHTI_MAIN_PURPOSE_OPEN
+    assert not chart.series[1].found
+    assert peer.found
+    assert peer.peers_found == 2
+    assert peer.figures["02"] == Decimal(150)
+    assert peer.values["07"] == Decimal(25)
+
+
+def test_buildings_behind_coarse_bar(database: Database) -> None:
+    figures = _coarse_figures(
+        "building_count", "buildings", RYHTI_MAIN_PURPOSE_OPEN, {"05": "600", "07": "400"}
+    )
+    chart = _charts(database, *figures).find("building_count_by_class", "all_buildings")
+    service = IndicatorService(database)
+
+    for group in chart.groups:
+        ids = service.building_ids(
+            BuildingSet.ALL_BUILDINGS,
+            "building_count",
+            grouping=RYHTI_MAIN_PURPOSE_OPEN,
+            group=group,
+        )
+        assert Decimal(len(ids)) == chart.series[0].figures[group], group
+
+
+def test_age_chart_pairs_ryhti_decades(database: Database) -> None:
+    figures = [
+        _figure(
+            "building_count", area, value, "buildings", "all_buildings", completion_decade=decade
+        )
+        for area, decade, value in (("national", 1960, "300"), ("national", 1990, "100"))
+    ]
+    chart = _charts(database, *figures).find("building_count_by_decade", "all_buildings")
+    national = chart.series[1]
+
+    assert national.found
+    assert national.values["1960"] == Decimal(75)
+    assert national.values["1990"] == Decimal(25)
+    assert national.values["1970"] == Decimal(0)
 
 
 def test_peer_per_resident_is_population_weighted(database: Database) -> None:

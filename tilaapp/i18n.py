@@ -8,6 +8,7 @@ Source strings are English; Finnish is the default language.
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Mapping
 from pathlib import Path
 
 DOMAIN = "tilaapp"
@@ -49,6 +50,17 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 def pgettext(context: str, message: str) -> str:
     return _translations.pgettext(context, message)
+
+
+def gettext_in(language: str, message: str) -> str:
+    """Translate ``message`` into ``language`` whatever the current language is."""
+    return load_translations(language).gettext(message)
+
+
+def text_in_current_language(english: str, translations: Mapping[str, str]) -> str:
+    """Return the text of the current language from ``translations`` (language code to
+    text), else ``english``. For texts that data files carry with their translations."""
+    return translations.get(_language) or english
 
 
 def N_(message: str) -> str:

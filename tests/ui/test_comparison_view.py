@@ -30,6 +30,8 @@ from tilaapp.services.comparison_charts import (
     SCATTER_CHART,
     BarChart,
     basis_sentence,
+    chart_heading,
+    class_scheme_sentence,
     not_found_sentence,
 )
 from tilaapp.services.indicators import BuildingSet
@@ -88,6 +90,62 @@ def referenced_path(database_path: Path, tmp_path: Path) -> Path:
     """The demo database with the test reference stored as the reference in use."""
     reference = tmp_path / "reference.json"
     write_reference(reference, _test_reference())
+    database = open_database(database_path, create=False)
+    try:
+        import_reference(database, reference)
+    finally:
+        database.close()
+    return database_path
+
+
+RYHTI_OPEN = "ryhti_main_purpose_open"
+COARSE_PEER = "016"
+
+
+def _coarse_reference() -> ReferenceData:
+    """Counts and floor areas by Ryhti's open main-purpose list (basis all_buildings) of
+    the home municipality, one peer and the whole country, and national counts by
+    completion decade, as ``tilaapp reference build`` writes them from Ryhti data."""
+    by_class = [
+        _figure(
+            indicator,
+            area,
+            value,
+            unit,
+            basis="all_buildings",
+            class_scheme=RYHTI_OPEN,
+            class_code=code,
+        )
+        for indicator, unit, area, code, value in (
+            ("building_count", "buildings", "national", "05", "600000"),
+            ("building_count", "buildings", "national", "07", "400000"),
+            ("building_count", "buildings", "081", "05", "900"),
+            ("building_count", "buildings", COARSE_PEER, "05", "300"),
+            ("building_count", "buildings", COARSE_PEER, "02", "100"),
+            ("gross_floor_area", "m²", "national", "02", "1000"),
+            ("gross_floor_area", "m²", "national", "07", "3000"),
+            ("gross_floor_area", "m²", COARSE_PEER, "07", "500"),
+        )
+    ]
+    by_decade = [
+        _figure(
+            "building_count",
+            "national",
+            value,
+            "buildings",
+            basis="all_buildings",
+            completion_decade=decade,
+        )
+        for decade, value in ((1950, "100"), (1970, "300"))
+    ]
+    return ReferenceData(created=CREATED, figures=[*by_class, *by_decade], description="Test")
+
+
+@pytest.fixture
+def coarse_path(database_path: Path, tmp_path: Path) -> Path:
+    """The demo database with the coarse-class test reference as the reference in use."""
+    reference = tmp_path / "coarse.json"
+    write_reference(reference, _coarse_reference())
     database = open_database(database_path, create=False)
     try:
         import_reference(database, reference)
@@ -187,6 +245,81 @@ def test_bar_charts_plot_compare_json_figures(qtbot: QtBot, referenced_path: Pat
     _close(dialog)
 
 
+def test_coarse_charts_plot_compare_json(qtbot: QtBot, coarse_path: Path) -> None:
+    dialog = _open_dialog(qtbot, coarse_path, (COARSE_PEER,))
+    document = _compare_json(coarse_path, "--peers", COARSE_PEER)
+    basis = BuildingSet.ALL_BUILDINGS.value
+    dialog.basis_combo.setCurrentIndex(dialog.basis_combo.findData(basis))
+
+    for chart_id in ("building_count_by_class", "gross_floor_area_by_class"):
+        expected = _json_chart(document, chart_id, basis)
+        plot = _bar_page(dialog, chart_id)
+        assert plot.chart is not None
+        assert expected["grouping"] == RYHTI_OPEN
+        assert plot.chart.grouping == RYHTI_OPEN
+        assert list(plot.chart.groups) == expected["groups"]
+        roles = [series["role"] for series in expected["series"]]
+        assert roles == ["own", "national", "peers"]
+        for index, series in enumerate(expected["series"]):
+            assert series["found"], (chart_id, series["role"])
+            wanted = [float(Decimal(series["values"][group])) for group in expected["groups"]]
+            assert _plotted_values(plot, index) == wanted, (chart_id, series["role"])
+
+    count = _bar_page(dialog, "building_count_by_class").chart
+    area = _bar_page(dialog, "gross_floor_area_by_class").chart
+    assert count is not None and area is not None
+    assert count.series[1].values["05"] == Decimal(60)
+    assert count.series[2].values["02"] == Decimal(25)
+    assert area.series[1].values["07"] == Decimal(75)
+    assert area.series[2].values["07"] == Decimal(100)
+    _close(dialog)
+
+
+def test_coarse_chart_names_scheme(qtbot: QtBot, coarse_path: Path) -> None:
+    dialog = _open_dialog(qtbot, coarse_path)
+    dialog.basis_combo.setCurrentIndex(dialog.basis_combo.findData(BuildingSet.ALL_BUILDINGS.value))
+    page = dialog.pages["building_count_by_class"]
+    chart = dialog.shown_chart("building_count_by_class")
+    assert isinstance(chart, BarChart)
+
+    assert page.title_label.text() == chart_heading(chart)
+    assert page.title_label.text() != i18n.gettext("Number of buildings by main class")
+    assert class_scheme_sentence(chart) != ""
+    assert class_scheme_sentence(chart) in page.notes_label.text()
+    _close(dialog)
+
+
+def test_coarse_reference_leaves_group_owned(qtbot: QtBot, coarse_path: Path) -> None:
+    dialog = _open_dialog(qtbot, coarse_path)
+    dialog.basis_combo.setCurrentIndex(dialog.basis_combo.findData(BuildingSet.GROUP_OWNED.value))
+    page = dialog.pages["building_count_by_class"]
+    chart = dialog.shown_chart("building_count_by_class")
+    assert isinstance(chart, BarChart)
+
+    assert chart.grouping == "building_main_class_2018"
+    assert page.title_label.text() == i18n.gettext("Number of buildings by main class")
+    assert not chart.series[1].found
+    _close(dialog)
+
+
+def test_age_chart_plots_ryhti_decades(qtbot: QtBot, coarse_path: Path) -> None:
+    dialog = _open_dialog(qtbot, coarse_path)
+    document = _compare_json(coarse_path)
+    basis = BuildingSet.ALL_BUILDINGS.value
+    dialog.basis_combo.setCurrentIndex(dialog.basis_combo.findData(basis))
+    expected = _json_chart(document, "building_count_by_decade", basis)
+    plot = _bar_page(dialog, "building_count_by_decade")
+    assert plot.chart is not None
+
+    national = expected["series"][1]
+    assert national["found"]
+    assert Decimal(national["values"]["1950"]) == Decimal(25)
+    assert Decimal(national["values"]["1960"]) == Decimal(0)
+    wanted = [float(Decimal(national["values"][group])) for group in expected["groups"]]
+    assert _plotted_values(plot, 1) == wanted
+    _close(dialog)
+
+
 def test_share_chart_uses_percent(qtbot: QtBot, referenced_path: Path) -> None:
     dialog = _open_dialog(qtbot, referenced_path)
     plot = _bar_page(dialog, "building_count_by_class")
@@ -265,6 +398,19 @@ def test_every_chart_states_its_basis(qtbot: QtBot, database_path: Path) -> None
             assert page.basis_label.text() != "", chart_id
             expected = "group_owned" if chart_id in (PER_RESIDENT_CHART, SCATTER_CHART) else basis
             assert shown.basis == expected, chart_id
+    _close(dialog)
+
+
+def test_bundled_sources_in_finnish(qtbot: QtBot, database_path: Path, finnish: None) -> None:
+    dialog = _open_dialog(qtbot, database_path)
+    notes = dialog.pages[PER_RESIDENT_CHART].notes_label.text()
+
+    assert "Tilastokeskus, väkiluku 31.12.2020" in notes
+    assert "kuntakonsernien omistamat rakennukset" in notes
+    assert "Statistics Finland" not in notes
+    assert "owned by municipal groups" not in notes
+    # The title of the published report stays as published.
+    assert "Kuntien tilatietohankkeen väliraportti" in notes
     _close(dialog)
 
 

@@ -24,7 +24,7 @@ from tilaapp.domain.identifiers import (
 from tilaapp.domain.municipalities import municipality
 from tilaapp.domain.numbers import decimal_to_text
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext
+from tilaapp.i18n import ngettext, text_in_current_language
 from tilaapp.services.cost_index import CostIndexImport, InvalidCostIndexFile, import_cost_index
 from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.queries import building_details, find_building_id, iter_buildings
@@ -587,7 +587,7 @@ def _figure_text(label: str, figure: Figure | None, unit: str) -> str:
         value=format_decimal(figure.value),
         unit=_unit_text(unit),
         year=figure.year,
-        source=figure.source,
+        source=text_in_current_language(figure.source, figure.source_translations()),
     )
 
 

@@ -1,4 +1,4 @@
-"""Code lists of the building registers, the 1994 to 2018 crosswalk and the DVV-Ryhti mapping.
+"""Code lists of the building registers, tilaapp's crosswalks and the DVV-Ryhti mapping.
 
 The lists are bundled CSV files in ``tilaapp/resources`` (origin, licence and known
 doubts in ``tilaapp/resources/PROVENANCE.md``), read once on first use. The list id
@@ -26,6 +26,10 @@ STRATEGY = "strategy"
 USE_CLASS_1994 = "use_class_1994"
 BUILDING_CLASS_2018 = "building_class_2018"
 BUILDING_MAIN_CLASS_2018 = "building_main_class_2018"
+RYHTI_MAIN_PURPOSE_OPEN = "ryhti_main_purpose_open"
+DVV_OPEN_USE_CLASS = "dvv_open_use_class"
+OPEN_DATA_CLASS_SCHEMES = (RYHTI_MAIN_PURPOSE_OPEN, DVV_OPEN_USE_CLASS)
+"""The coarse class lists of national open data, which are also reference class schemes."""
 
 # Lists that the field catalogue names but whose codes were never published. Every code
 # in them is unknown, so names show as "code N, no name".
@@ -57,6 +61,8 @@ class _Tables:
     """List id by case-folded uri.suomi.fi list path, e.g. 'rytj/lammitystapa'."""
     crosswalk: dict[str, str]
     """2018 class by 1994 use class."""
+    open_data_crosswalk: dict[str, dict[str, str | None]]
+    """Coarse open-data class by 2018 class, then by scheme; None where not mappable."""
     mapping: dict[tuple[str, str], tuple[str, str] | None]
     """Ryhti list id and code by DVV list id and code, or None where Ryhti has no counterpart."""
 
@@ -112,6 +118,38 @@ def _load_crosswalk() -> dict[str, str]:
     return {row["code_1994"]: row["code_2018"] for row in rows}
 
 
+def _load_open_data_crosswalk(
+    codes: dict[str, dict[str, Code]],
+) -> dict[str, dict[str, str | None]]:
+    """Read tilaapp's crosswalk from the 2018 classes to the coarse open-data lists.
+
+    Raises ReferenceDataError for a row with more fields than the header, a target that
+    is not a code of its list, and an empty target ("not mappable") without a note that
+    gives the reason.
+    """
+    name = "crosswalk_2018_to_open_data_classes.csv"
+    rows = read_reference_table(name, ("code_2018", *OPEN_DATA_CLASS_SCHEMES, "note"))
+    crosswalk: dict[str, dict[str, str | None]] = {}
+    for row in rows:
+        if None in row:
+            # csv.DictReader puts the cells beyond the header under the key None.
+            raise ReferenceDataError(f"{name}: class {row['code_2018']} has too many fields")
+        targets: dict[str, str | None] = {}
+        for scheme in OPEN_DATA_CLASS_SCHEMES:
+            target = row[scheme].strip() or None
+            if target is None and not row["note"].strip():
+                raise ReferenceDataError(
+                    f"{name}: class {row['code_2018']} is not mapped to {scheme} and has no note"
+                )
+            if target is not None and target not in codes[scheme]:
+                raise ReferenceDataError(
+                    f"{name}: class {row['code_2018']} maps to {target!r}, not a code of {scheme}"
+                )
+            targets[scheme] = target
+        crosswalk[row["code_2018"]] = targets
+    return crosswalk
+
+
 def _load_mapping() -> dict[tuple[str, str], tuple[str, str] | None]:
     columns = ("dvv_list_id", "dvv_code", "ryhti_list_id", "ryhti_code")
     mapping: dict[tuple[str, str], tuple[str, str] | None] = {}
@@ -124,7 +162,9 @@ def _load_mapping() -> dict[tuple[str, str], tuple[str, str] | None]:
 @functools.cache
 def _tables() -> _Tables:
     codes, uri_lists = _load_codes()
-    tables = _Tables(codes, uri_lists, _load_crosswalk(), _load_mapping())
+    tables = _Tables(
+        codes, uri_lists, _load_crosswalk(), _load_open_data_crosswalk(codes), _load_mapping()
+    )
     logger.debug(
         "Loaded %d code lists with %d codes",
         len(codes),
@@ -286,6 +326,23 @@ def building_class_2018_for(
     if crossed is not None:
         return crossed, "crosswalk"
     return None, "unknown"
+
+
+def open_data_class(scheme: str, class_2018: str) -> str | None:
+    """Return the class of coarse open-data list ``scheme`` for 2018 class ``class_2018``.
+
+    The crosswalk is tilaapp's own judgement by the meaning of the class names, not an
+    official key. Returns None for an unknown 2018 class and for a class that the
+    crosswalk marks as not mappable. Raises KeyError for a scheme other than those of
+    ``OPEN_DATA_CLASS_SCHEMES``.
+    """
+    if scheme not in OPEN_DATA_CLASS_SCHEMES:
+        raise KeyError(f"no crosswalk to {scheme!r}")
+    normalised = normalise_code(BUILDING_CLASS_2018, class_2018)
+    if normalised is None:
+        return None
+    targets = _tables().open_data_crosswalk.get(normalised)
+    return targets[scheme] if targets is not None else None
 
 
 def map_dvv_to_ryhti(dvv_list_id: str, code: str) -> tuple[str, str] | None:

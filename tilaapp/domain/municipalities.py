@@ -64,6 +64,12 @@ class Merger:
     """Year on whose 1 January the old municipality joined the new one."""
 
 
+def source_translations(source_fi: str | None, source_sv: str | None) -> dict[str, str]:
+    """Return the given Finnish and Swedish texts of a source by language code."""
+    found = {"fi": source_fi, "sv": source_sv}
+    return {language: text for language, text in found.items() if text}
+
+
 @dataclass(frozen=True)
 class Population:
     code: str
@@ -71,6 +77,12 @@ class Population:
     year: int
     """Year whose last day is the reference date."""
     source: str
+    source_fi: str | None = None
+    source_sv: str | None = None
+
+    def source_translations(self) -> dict[str, str]:
+        """Return the Finnish and Swedish texts of ``source`` by language code."""
+        return source_translations(self.source_fi, self.source_sv)
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,12 @@ def _population() -> dict[str, Population]:
     rows = read_reference_table("population.csv", ("code", "population", "year", "source"))
     return {
         row["code"]: Population(
-            row["code"], int(row["population"]), int(row["year"]), row["source"]
+            row["code"],
+            int(row["population"]),
+            int(row["year"]),
+            row["source"],
+            row.get("source_fi") or None,
+            row.get("source_sv") or None,
         )
         for row in rows
     }

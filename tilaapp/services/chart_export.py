@@ -29,14 +29,12 @@ from tilaapp.services.comparison_charts import (
     BarChart,
     ScatterChart,
     area_name,
+    bar_notes,
     basis_sentence,
+    chart_heading,
     chart_title,
     group_label,
-    missing_sentence,
-    not_found_sentence,
     series_label,
-    share_sentence,
-    source_sentence,
     unit_text,
 )
 
@@ -55,8 +53,8 @@ def write_bar_chart_workbook(path: Path, chart: BarChart, peer_count: int) -> No
 
     ``peer_count`` is the size of the peer group, for the peer series' name.
     """
-    workbook, sheet = _new_workbook(chart_title(chart.chart))
-    _write_heading(sheet, chart_title(chart.chart), chart.basis, _bar_notes(chart, peer_count))
+    workbook, sheet = _new_workbook(chart_heading(chart))
+    _write_heading(sheet, chart_heading(chart), chart.basis, _bar_notes(chart, peer_count))
 
     found = [each for each in chart.series if each.found]
     headers = [_("Group")]
@@ -129,12 +127,7 @@ def _no_scatter_sentence() -> str:
 
 
 def _bar_notes(chart: BarChart, peer_count: int) -> list[str]:
-    notes = [share_sentence(chart), missing_sentence(chart)]
-    notes += [
-        not_found_sentence(each, chart, peer_count) for each in chart.series if not each.found
-    ]
-    notes += [source_sentence(each, peer_count) for each in chart.series if each.found]
-    return [note for note in notes if note]
+    return [note for note in bar_notes(chart, peer_count) if note]
 
 
 def _new_workbook(title: str) -> tuple[Any, Any]:

@@ -3,9 +3,12 @@
 The desktop comparison view plots exactly these figures, and ``tilaapp compare --json``
 prints them, so both show the same numbers. Each chart has one basis. A distribution
 chart pairs the municipality's own figures only with reference figures of the same
-indicator, unit, basis and grouping. A country and a municipality differ in size by
-orders of magnitude, so once a reference series exists, every series is plotted as the
-share of its known total in percent. The absolute figures stay beside the shares.
+indicator, unit, basis and grouping. A chart by class uses the 2018 main classes unless
+the reference has figures of its indicator and basis only in a coarse open-data list;
+then the own buildings are grouped into that list through tilaapp's own crosswalk. A
+country and a municipality differ in size by orders of magnitude, so once a reference
+series exists, every series is plotted as the share of its known total in percent.
+The absolute figures stay beside the shares.
 """
 
 from __future__ import annotations
@@ -16,11 +19,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tilaapp.domain import indicators as formulas
-from tilaapp.domain.codelists import main_class_name
+from tilaapp.domain.codelists import (
+    DVV_OPEN_USE_CLASS,
+    OPEN_DATA_CLASS_SCHEMES,
+    RYHTI_MAIN_PURPOSE_OPEN,
+    code_name,
+    main_class_name,
+)
 from tilaapp.domain.indicators import CONDITION_CLASS_NAMES, basis_label
 from tilaapp.domain.municipalities import municipality_name, population
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext
+from tilaapp.i18n import ngettext, text_in_current_language
 from tilaapp.services.comparison import POPULATION, Comparison
 from tilaapp.services.indicators import (
     COMPLETION_DECADE,
@@ -51,6 +60,9 @@ BAR_CHARTS = (
     ("building_count_by_decade", "building_count", COMPLETION_DECADE),
     ("condition_class_floor_area", "condition_class_floor_area", CONDITION_CLASS),
 )
+CLASS_SCHEMES = (MAIN_CLASS_SCHEME, RYHTI_MAIN_PURPOSE_OPEN, DVV_OPEN_USE_CLASS)
+"""The class schemes of the charts by class, in order of preference: the 2018 main
+classes need no crosswalk, and Ryhti's open list has more classes than DVV's."""
 PER_RESIDENT_CHART = "gross_floor_area_per_resident"
 SCATTER_CHART = "gross_floor_area_per_resident_by_population"
 
@@ -73,6 +85,8 @@ class BarSeries:
     source: str | None = None
     peers_found: int = 0
     """Peers whose figures the peer series adds up (peer series only)."""
+    source_translations: Mapping[str, str] = field(default_factory=dict)
+    """``source`` in other languages by language code, where the reference gives them."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,8 @@ def _distribution_chart(
     home: str | None,
     peers: Sequence[str],
 ) -> BarChart:
+    if grouping == MAIN_CLASS_SCHEME:
+        grouping = _class_scheme(report, indicator, figures, [NATIONAL, *peers])
     own = report.find(indicator, grouping)
     basis = own.basis
     own_figures = {key: value for key, value in own.groups.items() if key != UNKNOWN}
@@ -192,6 +208,26 @@ def _distribution_chart(
     return BarChart(
         chart, indicator, grouping, basis, unit, own.unit, groups, tuple(series), own.missing_count
     )
+
+
+def _class_scheme(
+    report: IndicatorReport, indicator: str, figures: Sequence[Figure], areas: Sequence[str]
+) -> str:
+    """Return the first scheme of ``CLASS_SCHEMES`` in which the reference has figures by
+    class of ``indicator`` for one of ``areas``, with the unit and basis of the report's
+    own figures; the 2018 main classes when it has none."""
+    for scheme in CLASS_SCHEMES:
+        try:
+            own = report.find(indicator, scheme)
+        except KeyError:
+            # DVV's open file gives no floor areas, so no own figure is grouped by it.
+            continue
+        wanted = (own.indicator, own.unit, own.basis, scheme)
+        for figure in figures:
+            found = (figure.indicator, figure.unit, figure.basis, figure.class_scheme)
+            if found == wanted and figure.municipality in areas and figure.class_code:
+                return scheme
+    return MAIN_CLASS_SCHEME
 
 
 def _reference_series(
@@ -231,13 +267,14 @@ def _reference_series(
         year=newest.year,
         source=newest.source,
         peers_found=len(by_area) if role == PEERS else 0,
+        source_translations=newest.source_translations(),
     )
 
 
 def _figure_group(figure: Figure, grouping: str) -> str | None:
     """Return the group of a reference figure in ``grouping``, or None if it has another."""
-    if grouping == MAIN_CLASS_SCHEME:
-        if figure.class_scheme != MAIN_CLASS_SCHEME or figure.completion_decade is not None:
+    if grouping in CLASS_SCHEMES:
+        if figure.class_scheme != grouping or figure.completion_decade is not None:
             return None
         return figure.class_code
     if grouping == COMPLETION_DECADE:
@@ -273,6 +310,7 @@ def _with_values(series: BarSeries) -> BarSeries:
         year=series.year,
         source=series.source,
         peers_found=series.peers_found,
+        source_translations=series.source_translations,
     )
 
 
@@ -292,6 +330,7 @@ def _with_shares(series: BarSeries, groups: Sequence[str]) -> BarSeries:
         year=series.year,
         source=series.source,
         peers_found=series.peers_found,
+        source_translations=series.source_translations,
     )
 
 
@@ -367,6 +406,7 @@ def _per_resident_chart(
             figures=_total(own.value if own is not None else None),
             year=own.year if own is not None else None,
             source=own.source if own is not None else None,
+            source_translations=own.source_translations if own is not None else {},
         ),
         _reference_total(NATIONAL, reference.get(NATIONAL)),
     ]
@@ -393,7 +433,16 @@ def _reference_total(role: str, figure: Figure | None) -> BarSeries:
     if figure is None:
         return BarSeries(role, role, False)
     values = _total(figure.value)
-    return BarSeries(role, role, True, values, values, figure.year, figure.source)
+    return BarSeries(
+        role,
+        role,
+        True,
+        values,
+        values,
+        figure.year,
+        figure.source,
+        source_translations=figure.source_translations(),
+    )
 
 
 def _peer_mean(
@@ -418,7 +467,15 @@ def _peer_mean(
     values = _total(formulas.ratio(area, Decimal(residents)))
     newest = max(counted, key=lambda figure: figure.year)
     return BarSeries(
-        PEERS, PEERS, True, values, values, newest.year, newest.source, peers_found=len(counted)
+        PEERS,
+        PEERS,
+        True,
+        values,
+        values,
+        newest.year,
+        newest.source,
+        peers_found=len(counted),
+        source_translations=newest.source_translations(),
     )
 
 
@@ -469,9 +526,45 @@ CHART_TITLES = {
 }
 
 
+COARSE_CHART_TITLES = {
+    ("building_count_by_class", RYHTI_MAIN_PURPOSE_OPEN): lambda: _(
+        "Number of buildings by main purpose of Ryhti open data"
+    ),
+    ("gross_floor_area_by_class", RYHTI_MAIN_PURPOSE_OPEN): lambda: _(
+        "Gross floor area by main purpose of Ryhti open data"
+    ),
+    ("building_count_by_class", DVV_OPEN_USE_CLASS): lambda: _(
+        "Number of buildings by use class of the DVV open address file"
+    ),
+}
+
+SCHEME_NAMES = {
+    RYHTI_MAIN_PURPOSE_OPEN: lambda: _(
+        "the coarse main-purpose list of Ryhti open data (avoin rakennusluokitus)"
+    ),
+    DVV_OPEN_USE_CLASS: lambda: _("the coarse use class of the DVV open address file"),
+}
+
+
 def chart_title(chart: str) -> str:
     """Return the translated title of a chart id."""
     return CHART_TITLES[chart]()
+
+
+def chart_heading(chart: BarChart) -> str:
+    """Return the translated title of ``chart``, which names a coarse class list it uses."""
+    title = COARSE_CHART_TITLES.get((chart.chart, chart.grouping or ""))
+    return title() if title is not None else chart_title(chart.chart)
+
+
+def class_scheme_sentence(chart: BarChart) -> str:
+    """Return the sentence that names a coarse class list and the crosswalk, or ''."""
+    if chart.grouping not in OPEN_DATA_CLASS_SCHEMES:
+        return ""
+    return _(
+        "Classes: {scheme}. The own buildings are grouped into these classes by their 2018 "
+        "building class through tilaapp's own crosswalk, which is not an official key."
+    ).format(scheme=SCHEME_NAMES[chart.grouping]())
 
 
 def basis_sentence(basis: str) -> str:
@@ -514,6 +607,8 @@ def group_label(grouping: str | None, group: str) -> str:
     """Return the axis label of a group key."""
     if grouping == MAIN_CLASS_SCHEME:
         return f"{group} {main_class_name(group)}"
+    if grouping in OPEN_DATA_CLASS_SCHEMES:
+        return f"{group} {code_name(grouping, group)}"
     if grouping == COMPLETION_DECADE:
         return _("{decade}s").format(decade=group)
     if grouping == CONDITION_CLASS:
@@ -554,10 +649,24 @@ def source_sentence(series: BarSeries, peer_count: int) -> str:
     """Return the sentence that names the source of a series' figures, or ''."""
     if not series.source:
         return ""
+    source = text_in_current_language(series.source, series.source_translations)
     if series.role == OWN:
         # The own figures are computed here; only a per-resident figure has a source,
         # the population it divides by.
-        return _("Population: {source} ({year}).").format(source=series.source, year=series.year)
+        return _("Population: {source} ({year}).").format(source=source, year=series.year)
     return _("{series}: {source} ({year}).").format(
-        series=series_label(series, peer_count), source=series.source, year=series.year
+        series=series_label(series, peer_count), source=source, year=series.year
     )
+
+
+def bar_notes(chart: BarChart, peer_count: int) -> list[str]:
+    """Return the sentences shown under a bar chart's basis, '' for each that does not apply.
+
+    The view and the workbook export show the same notes.
+    """
+    notes = [class_scheme_sentence(chart), share_sentence(chart), missing_sentence(chart)]
+    notes += [
+        not_found_sentence(each, chart, peer_count) for each in chart.series if not each.found
+    ]
+    notes += [source_sentence(each, peer_count) for each in chart.series if each.found]
+    return notes

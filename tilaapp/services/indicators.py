@@ -23,7 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tilaapp.domain import indicators as formulas
-from tilaapp.domain.codelists import main_class_2018, map_dvv_to_ryhti
+from tilaapp.domain.codelists import (
+    DVV_OPEN_USE_CLASS,
+    RYHTI_MAIN_PURPOSE_OPEN,
+    main_class_2018,
+    map_dvv_to_ryhti,
+    open_data_class,
+)
 from tilaapp.domain.fields import FIELDS_BY_NAME, LOCAL
 from tilaapp.domain.municipalities import Population, population
 from tilaapp.services.cost_index import CostIndexValue, read_cost_index
@@ -71,6 +77,9 @@ class BuildingFacts:
     gross_floor_area: Decimal | None = None
     main_class: str | None = None
     """Two-digit main class of the 2018 classification, or None."""
+    building_class: str | None = None
+    """Four-digit class of the 2018 classification (from the register or the 1994
+    crosswalk), or None."""
     completion_year: int | None = None
     condition_class: int | None = None
     utilisation_rate: Decimal | None = None
@@ -99,7 +108,8 @@ class Indicator:
     missing_count: int
     """Buildings of the set without the data this indicator needs."""
     grouping: str | None = None
-    """``building_main_class_2018``, ``completion_decade``, ``condition_class``,
+    """``building_main_class_2018``, a coarse open-data list (``ryhti_main_purpose_open``,
+    ``dvv_open_use_class``), ``completion_decade``, ``condition_class``,
     ``ryhti_heating_energy_source``, or None for an ungrouped figure."""
     groups: Mapping[str, Decimal] = field(default_factory=dict)
     """Values by group key; the group ``unknown`` contains the buildings without one."""
@@ -107,6 +117,8 @@ class Indicator:
     """The population year of per-resident figures, the valuation year of values."""
     source: str | None = None
     """The source of the population figure or of the index values used."""
+    source_translations: Mapping[str, str] = field(default_factory=dict)
+    """``source`` in other languages by language code, where the source gives them."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,9 @@ def compute_indicators(
         _count_by(chosen, basis, MAIN_CLASS_SCHEME, _class_key),
         _area_by(chosen, basis, "gross_floor_area", MAIN_CLASS_SCHEME, _class_key),
         _area_per_resident(owned, resident_population),
+        _count_by(chosen, basis, RYHTI_MAIN_PURPOSE_OPEN, _ryhti_open_key),
+        _area_by(chosen, basis, "gross_floor_area", RYHTI_MAIN_PURPOSE_OPEN, _ryhti_open_key),
+        _count_by(chosen, basis, DVV_OPEN_USE_CLASS, _dvv_open_key),
         _count_by(chosen, basis, COMPLETION_DECADE, _decade_key),
         _area_by(chosen, basis, "gross_floor_area", COMPLETION_DECADE, _decade_key),
         _area_by(chosen, basis, "condition_class_floor_area", CONDITION_CLASS, _condition_key),
@@ -187,6 +202,20 @@ def compute_indicators(
 
 def _class_key(facts: BuildingFacts) -> str | None:
     return facts.main_class
+
+
+def _ryhti_open_key(facts: BuildingFacts) -> str | None:
+    # Own buildings are grouped through tilaapp's crosswalk even where Ryhti gave the
+    # building a coarse class of its own, so that every building is grouped one way.
+    if facts.building_class is None:
+        return None
+    return open_data_class(RYHTI_MAIN_PURPOSE_OPEN, facts.building_class)
+
+
+def _dvv_open_key(facts: BuildingFacts) -> str | None:
+    if facts.building_class is None:
+        return None
+    return open_data_class(DVV_OPEN_USE_CLASS, facts.building_class)
 
 
 def _decade_key(facts: BuildingFacts) -> str | None:
@@ -285,6 +314,7 @@ def _area_per_resident(
         missing_count=missing,
         year=resident_population.year,
         source=resident_population.source,
+        source_translations=resident_population.source_translations(),
     )
 
 
@@ -469,6 +499,8 @@ class _BuildingValues:
 
 GROUP_KEYS: dict[str, Callable[[BuildingFacts], str | None]] = {
     MAIN_CLASS_SCHEME: _class_key,
+    RYHTI_MAIN_PURPOSE_OPEN: _ryhti_open_key,
+    DVV_OPEN_USE_CLASS: _dvv_open_key,
     COMPLETION_DECADE: _decade_key,
     CONDITION_CLASS: _condition_key,
     HEATING_ENERGY_SOURCE: _energy_key,
@@ -528,6 +560,7 @@ def read_building_facts(session: Session) -> list[BuildingFacts]:
                 main_class=main_class_2018(entry.building_class_2018)
                 if entry.building_class_2018
                 else None,
+                building_class=entry.building_class_2018 or None,
                 completion_year=entry.completion_date.year if entry.completion_date else None,
                 condition_class=own.condition_class if own else None,
                 utilisation_rate=own.utilisation_rate if own else None,

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tilaapp.domain.municipalities import source_translations
 from tilaapp.domain.numbers import decimal_to_text
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,17 @@ class Figure:
     class_scheme: str | None = None
     class_code: str | None = None
     completion_decade: int | None = None
+    source_fi: str | None = None
+    """``source`` in Finnish where the text is tilaapp's own, else None."""
+    source_sv: str | None = None
+    """``source`` in Swedish where the text is tilaapp's own, else None."""
+
+    def source_translations(self) -> dict[str, str]:
+        """Return the Finnish and Swedish texts of ``source`` by language code."""
+        return source_translations(self.source_fi, self.source_sv)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "indicator": self.indicator,
             "municipality": self.municipality,
             "value": decimal_to_text(self.value),
@@ -60,8 +69,14 @@ class Figure:
             "completion_decade": self.completion_decade,
             "year": self.year,
             "source": self.source,
-            "licence": self.licence,
         }
+        # Written only when given, so that a file without translations stays as it was.
+        if self.source_fi:
+            document["source_fi"] = self.source_fi
+        if self.source_sv:
+            document["source_sv"] = self.source_sv
+        document["licence"] = self.licence
+        return document
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> Figure:
@@ -77,6 +92,8 @@ class Figure:
             class_scheme=item.get("class_scheme"),
             class_code=item.get("class"),
             completion_decade=item.get("completion_decade"),
+            source_fi=item.get("source_fi"),
+            source_sv=item.get("source_sv"),
         )
 
 

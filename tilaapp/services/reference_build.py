@@ -6,12 +6,14 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from tilaapp.domain.fields import Source
-from tilaapp.i18n import N_, gettext
+from tilaapp.domain.formatting import format_date
+from tilaapp.i18n import N_, gettext, gettext_in
 from tilaapp.services.importing import ImportRejected, file_sha256
 from tilaapp.services.reference import (
     ALL_BUILDINGS,
@@ -31,6 +33,43 @@ SUPPORTED_BUILD_FORMATS: tuple[str, ...] = (
     N_("DVV open address file (.OPT, also inside .zip or .7z)"),
     N_("Ryhti open building data (GeoJSON)"),
 )
+
+OPEN_FILE_SOURCE = N_("DVV, Rakennukset ja osoitteet (open data)")
+OPEN_FILE_SOURCE_DATED = N_("DVV, Rakennukset ja osoitteet (open data), extracted {date}")
+RYHTI_SOURCE = N_("SYKE, Ryhti open building data")
+RYHTI_SOURCE_DATED = N_("SYKE, Ryhti open building data, modified up to {date}")
+TRANSLATED_LANGUAGES = ("fi", "sv")
+
+
+@dataclass(frozen=True)
+class SourceTexts:
+    """The source of built figures in English, and in Finnish and Swedish where the
+    catalogues translate it (else None)."""
+
+    english: str
+    fi: str | None
+    sv: str | None
+
+
+def source_texts(message: str, dated_message: str, date: datetime.date | None) -> SourceTexts:
+    """Return the source text of built figures in English, Finnish and Swedish.
+
+    The source names third-party data sets by their published titles, which the
+    translations keep. Dates are ISO 8601 in English and in each language's form in
+    the translations.
+    """
+    chosen = message if date is None else dated_message
+    translated: dict[str, str | None] = {}
+    for language in TRANSLATED_LANGUAGES:
+        text = gettext_in(language, chosen)
+        # A message that the catalogue lacks comes back in English and is not stored.
+        if text == chosen:
+            translated[language] = None
+        else:
+            translated[language] = text.format(date=format_date(date, language)) if date else text
+    english = chosen.format(date=date.isoformat()) if date else chosen
+    return SourceTexts(english, translated["fi"], translated["sv"])
+
 
 FigureKey = tuple[str, str, str | None, int | None]
 """(indicator, municipality, class, completion decade)."""
@@ -67,7 +106,7 @@ class FigureSums:
             if decade is not None:
                 self.values[(indicator, place, None, decade)] += value
 
-    def figures(self, *, class_scheme: str, year: int, source: str) -> list[Figure]:
+    def figures(self, *, class_scheme: str, year: int, source: SourceTexts) -> list[Figure]:
         return [
             Figure(
                 indicator=indicator,
@@ -76,7 +115,9 @@ class FigureSums:
                 unit=UNITS[indicator],
                 basis=ALL_BUILDINGS,
                 year=year,
-                source=source,
+                source=source.english,
+                source_fi=source.fi,
+                source_sv=source.sv,
                 licence=OPEN_DATA_LICENCE,
                 class_scheme=class_scheme if class_code is not None else None,
                 class_code=class_code,
@@ -103,9 +144,7 @@ def _open_file_figures(path: Path) -> tuple[list[Figure], InputFile]:
         sums.add("address_count", municipality, count, class_code=use_class or None)
     date = counts.extraction_date
     year = date.year if date else datetime.datetime.now(datetime.UTC).year
-    source = "DVV, Rakennukset ja osoitteet (open data)" + (
-        f", extracted {date.isoformat()}" if date else ""
-    )
+    source = source_texts(OPEN_FILE_SOURCE, OPEN_FILE_SOURCE_DATED, date)
     figures = sums.figures(class_scheme="dvv_open_use_class", year=year, source=source)
     return figures, InputFile(
         path.name, file_sha256(path), Source.DVV_OPEN.value, date, counts.rows
@@ -141,9 +180,7 @@ def _ryhti_figures(paths: list[Path]) -> tuple[list[Figure], list[InputFile]]:
             )
     date = reader.extraction_date
     year = date.year if date else datetime.datetime.now(datetime.UTC).year
-    source = "SYKE, Ryhti open building data" + (
-        f", modified up to {date.isoformat()}" if date else ""
-    )
+    source = source_texts(RYHTI_SOURCE, RYHTI_SOURCE_DATED, date)
     figures = sums.figures(class_scheme="ryhti_main_purpose_open", year=year, source=source)
     inputs = [
         InputFile(p.name, file_sha256(p), Source.RYHTI.value, date, reader.rows_read.get(p.name, 0))

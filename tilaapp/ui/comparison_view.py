@@ -57,13 +57,11 @@ from tilaapp.services.comparison_charts import (
     BarChart,
     ComparisonCharts,
     ScatterChart,
+    bar_notes,
     basis_sentence,
+    chart_heading,
     chart_title,
     group_label,
-    missing_sentence,
-    not_found_sentence,
-    share_sentence,
-    source_sentence,
 )
 from tilaapp.services.indicators import BuildingSet, IndicatorService
 from tilaapp.services.list_texts import list_cell_text, list_column_label
@@ -134,12 +132,9 @@ class ChartPage(QWidget):
 
     def show_bar_chart(self, chart: BarChart, peer_count: int) -> None:
         assert isinstance(self.plot, BarChartWidget)
+        self.title_label.setText(chart_heading(chart))
         self.basis_label.setText(basis_sentence(chart.basis))
-        notes = [share_sentence(chart), missing_sentence(chart)]
-        notes += [
-            not_found_sentence(each, chart, peer_count) for each in chart.series if not each.found
-        ]
-        notes += [source_sentence(each, peer_count) for each in chart.series if each.found]
+        notes = bar_notes(chart, peer_count)
         if chart.grouping is not None:
             notes.append(_("Click a bar of the own buildings to list them."))
         self.notes_label.setText("\n".join(note for note in notes if note))
@@ -371,7 +366,7 @@ class ComparisonDialog(QDialog):
                 return list_rows(session, ids)
 
         def done(rows: list[ListRow]) -> None:
-            title = chart_title(chart.chart)
+            title = chart_heading(chart)
             if group is not None:
                 title = _("{chart}: {group}").format(
                     chart=title, group=group_label(chart.grouping, group)
