@@ -63,6 +63,24 @@ def test_workspace_attached_after_paint(
     controller.close()
 
 
+def test_editor_gets_two_fifths_at_first_start(
+    qtbot: QtBot, database_path: Path, settings: Settings
+) -> None:
+    controller = _controller(settings)
+    controller.open(database_path)
+    window = controller.window
+    assert isinstance(window, MainWindow)
+
+    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
+        pass
+
+    list_width, editor_width = window.splitter.sizes()
+    assert editor_width >= 0.35 * (list_width + editor_width)
+    assert list_width >= 0.5 * (list_width + editor_width)
+    window.close()
+    controller.close()
+
+
 def test_list_follows_edits_after_attach(
     qtbot: QtBot, database_path: Path, settings: Settings
 ) -> None:

@@ -292,8 +292,10 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
         splitter = self.settings.bytes_value(SPLITTER_KEY)
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+        if splitter is None or not self.splitter.restoreState(splitter):
+            # Three fifths for the list and two for the editor. Without this the splitter
+            # would size the editor's place by the narrow "Loading…" label it holds first.
+            self.splitter.setSizes([self.width() * 3 // 5, self.width() * 2 // 5])
         last = self.settings.text(CURRENT_BUILDING_KEY)
         if last and last.isdigit() and self.register_view.select_building(int(last)):
             self._on_current_building_changed(self.register_view.current_building_id)
