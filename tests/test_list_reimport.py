@@ -378,6 +378,44 @@ def test_empty_cell_keeps_register_value(database: Database, tmp_path: Path) -> 
     assert "cannot remove a register value" in change.message
 
 
+def test_formula_without_result_not_applied(
+    database: Database, edits: EditService, tmp_path: Path
+) -> None:
+    first = first_ids(database, 1)[0]
+    edits.set_value(first, "local_name", "Kirkonkylän urheiluhalli")
+    out = tmp_path / "lista.xlsx"
+    export(database, out)
+    # openpyxl writes a formula without calculating it, as a user's macro or script may.
+    set_cells(out, {first: {"local_name": "=A6*2"}}, "en")
+
+    preview = preview_of(database, out)
+
+    (change,) = preview.changes
+    assert change.status is ChangeStatus.INVALID
+    assert not change.applicable
+    assert change.message is not None
+    assert "formula" in change.message
+    assert preview.valid_changes == ()
+    assert value_in_list(database, first, "local_name") == "Kirkonkylän urheiluhalli"
+
+
+def test_excel_error_value_not_applied(
+    database: Database, edits: EditService, tmp_path: Path
+) -> None:
+    first = first_ids(database, 1)[0]
+    edits.set_value(first, "local_name", "Kirkonkylän urheiluhalli")
+    out = tmp_path / "lista.xlsx"
+    export(database, out)
+    set_cells(out, {first: {"local_name": "#N/A"}}, "en")
+
+    (change,) = preview_of(database, out).changes
+
+    assert change.status is ChangeStatus.INVALID
+    assert change.new_text == "#N/A"
+    assert change.message is not None
+    assert "#N/A" in change.message
+
+
 def test_read_only_difference_reported(database: Database, tmp_path: Path) -> None:
     first = first_ids(database, 1)[0]
     out = tmp_path / "lista.xlsx"

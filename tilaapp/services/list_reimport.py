@@ -45,7 +45,13 @@ from tilaapp.services.list_export import KEY_COLUMN_HEADER
 from tilaapp.services.list_texts import LIST_COLUMN_LABELS, TENURE_LABELS, list_value_text
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, list_rows
 from tilaapp.sources.records import FileRejected
-from tilaapp.sources.table_file import NoKeyColumn, Table, is_key_header, read_table
+from tilaapp.sources.table_file import (
+    NoKeyColumn,
+    Table,
+    UnknownCellValue,
+    is_key_header,
+    read_table,
+)
 from tilaapp.storage.models import LocalValue
 
 log = logging.getLogger(__name__)
@@ -441,6 +447,12 @@ class _Comparer:
         self, row_number: int, listed: ListRow, column: str, cell: object
     ) -> ValueChange | None:
         """Return the change that ``cell`` makes, or None when it shows the value in use."""
+        if isinstance(cell, UnknownCellValue):
+            message = _unknown_cell_message(column, cell)
+            return self._change(
+                row_number, listed, column, None, cell, ChangeStatus.INVALID, message
+            )
+
         old = _value_in_list(listed, column)
         if _shows(column, cell, old, self._language):
             return None
@@ -520,6 +532,18 @@ class _Comparer:
         )
 
 
+def _unknown_cell_message(column: str, cell: UnknownCellValue) -> str:
+    if cell.formula_without_value:
+        return _(
+            "{field}: the cell holds a formula whose result the file does not contain. Open "
+            "the file in Excel and save it, or type the value in the cell."
+        ).format(field=_column_label(column))
+    return _(
+        "{field}: the cell holds Excel's error value {error}. Correct the cell, or give it "
+        "the value that was exported."
+    ).format(field=_column_label(column), error=cell.text)
+
+
 def _value_in_list(listed: ListRow, column: str) -> Any:
     value = getattr(listed, column)
     return None if value == "" else value
@@ -597,6 +621,8 @@ def cell_text(cell: object) -> str:
     """Return a cell's value as text: numbers in plain notation, dates in ISO 8601."""
     if cell is None:
         return ""
+    if isinstance(cell, UnknownCellValue):
+        return cell.text or _("(formula without a result)")
     if isinstance(cell, str):
         return cell.strip()
     if isinstance(cell, float | Decimal) and not isinstance(cell, bool):

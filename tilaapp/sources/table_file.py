@@ -5,6 +5,10 @@ program. Workbook cells keep the types that openpyxl reads (``str``, ``int``, ``
 ``datetime``, ``bool`` or None), because a re-saved file may turn a number into text or a
 text into a number. CSV cells are text. The sheet read is the first whose header row
 contains a given key header, so sheets that the user added are skipped.
+
+A workbook cell whose value is unknown, a formula without a cached result or an Excel
+error value such as ``#N/A``, is read as an ``UnknownCellValue``, never as an empty cell:
+an empty cell would remove the value it stands in for.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from tilaapp.sources.textfile import (
     rejection_for,
 )
 from tilaapp.sources.workbook import check_workbook_file, iter_sheet_rows, open_workbook
+from tilaapp.sources.xlsx_table import EXCEL_ERRORS, SheetScan, scan_sheet
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,17 @@ CSV_SUFFIXES = (".csv", ".txt")
 # limits leave room for edited copies and reject files that are surely something else.
 MAX_WORKBOOK_SIZE = 200 * 1024 * 1024
 MAX_CSV_SIZE = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class UnknownCellValue:
+    """A workbook cell whose value the file does not hold."""
+
+    formula_without_value: bool
+    """True for a formula that was never calculated, False for an Excel error value."""
+    text: str
+    """The error value, such as ``#DIV/0!``, or empty for a formula."""
+
 
 # Separators tried in this order when the header row does not show which one is used:
 # Finnish Excel writes ";", English Excel ",".
@@ -95,10 +111,29 @@ def _read_workbook(path: Path, key_header: str) -> Table:
             first = next(rows, None)
             if first is None or not any(is_key_header(cell, key_header) for cell in first[1]):
                 continue
-            data = tuple((number, cells) for number, cells in rows if _has_content(cells))
+            scan = scan_sheet(path, workbook, worksheet)
+            data = tuple(
+                (number, _marked_unknown(number, cells, scan))
+                for number, cells in rows
+                if _has_content(cells) or _has_unknown(number, scan)
+            )
             log.info("Read %d rows of sheet %r of %s", len(data), worksheet.title, path.name)
             return Table(path, worksheet.title, first[1], data, is_csv=False)
     raise NoKeyColumn(path, key_header)
+
+
+def _marked_unknown(number: int, cells: tuple[object, ...], scan: SheetScan) -> tuple[object, ...]:
+    marked = list(cells)
+    for index, cell in enumerate(marked):
+        if isinstance(cell, str) and cell in EXCEL_ERRORS:
+            marked[index] = UnknownCellValue(formula_without_value=False, text=cell)
+        elif cell is None and (number, index + 1) in scan.formulas_without_value:
+            marked[index] = UnknownCellValue(formula_without_value=True, text="")
+    return tuple(marked)
+
+
+def _has_unknown(number: int, scan: SheetScan) -> bool:
+    return any(row == number for row, _column in scan.formulas_without_value)
 
 
 def _has_content(cells: tuple[object, ...]) -> bool:

@@ -77,7 +77,7 @@ def read_xlsx_table(path: Path, options: TableOptions, *, max_size: int, max_cel
         sheets = [SheetInfo(sheet.title, _state(sheet)) for sheet in worksheets]
         worksheet = _choose_sheet(path, worksheets, sheets, options.sheet)
         date1904 = _is_date1904(workbook)
-        scan = _scan_sheet(path, workbook, worksheet)
+        scan = scan_sheet(path, workbook, worksheet)
         raw_rows, cells, problems = _stream_rows(path, worksheet, scan, max_cells)
 
     columns, rows, header_row, detected, above = build_table(
@@ -174,7 +174,7 @@ def _checked_cells(
     return cells
 
 
-def _scan_sheet(path: Path, workbook: Any, worksheet: Any) -> SheetScan:
+def scan_sheet(path: Path, workbook: Any, worksheet: Any) -> SheetScan:
     """Find formulas without a cached result and merged ranges in the sheet's XML part."""
     # openpyxl 3.1 keeps the name of a read-only sheet's part in _worksheet_path.
     part = getattr(worksheet, "_worksheet_path", None)
