@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,6 @@ from devtools.dvv_workbook import (
     MUNICIPALITY_BUSINESS_ID,
     Building,
     Owner,
-    sample_buildings,
     valid_prt,
     write_extract,
 )
@@ -150,14 +150,14 @@ def values_in_use(database: Database) -> dict[int, dict[str, Any]]:
 
 
 @pytest.fixture
-def lahti(tmp_path: Path) -> Database:
+def lahti(tmp_path: Path) -> Iterator[Database]:
     database = import_sample(tmp_path / "lahti")
     yield database
     database.close()
 
 
 @pytest.fixture
-def national(tmp_path: Path) -> Database:
+def national(tmp_path: Path) -> Iterator[Database]:
     database = open_database(tmp_path / "national.sqlite")
     yield database
     database.close()

@@ -527,9 +527,7 @@ class ReceivedValue(Base):
     __table_args__ = (UniqueConstraint("building_id", "field"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    building_id: Mapped[int] = mapped_column(
-        ForeignKey("received_building.id", ondelete="CASCADE")
-    )
+    building_id: Mapped[int] = mapped_column(ForeignKey("received_building.id", ondelete="CASCADE"))
     field: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20))
