@@ -53,11 +53,12 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devtools.dvv_workbook import (  # noqa: E402
+from devtools.dvv_workbook import (
     MUNICIPALITY_BUSINESS_ID,
     Address,
     Building,
@@ -65,13 +66,13 @@ from devtools.dvv_workbook import (  # noqa: E402
     valid_prt,
     write_extract,
 )
-from tilaapp.domain.municipalities import municipalities  # noqa: E402
-from tilaapp.services.aggregation import aggregate_packages, national_summary  # noqa: E402
-from tilaapp.services.editing import EditService  # noqa: E402
-from tilaapp.services.importing import ImportOptions, import_files  # noqa: E402
-from tilaapp.services.package_export import export_package  # noqa: E402
-from tilaapp.services.package_verify import verify_package  # noqa: E402
-from tilaapp.storage.database import open_database  # noqa: E402
+from tilaapp.domain.municipalities import municipalities
+from tilaapp.services.aggregation import aggregate_packages, national_summary
+from tilaapp.services.editing import EditService
+from tilaapp.services.importing import ImportOptions, import_files
+from tilaapp.services.package_export import export_package
+from tilaapp.services.package_verify import verify_package
+from tilaapp.storage.database import open_database
 
 TEMPLATE_BUILDINGS = 2_000
 MIN_BUILDINGS = 20
@@ -217,7 +218,7 @@ def export_all(
         copy = folder / f"municipality_{code}.sqlite"
         municipal_copy(template, copy, code, size)
         database = open_database(copy, create=False)
-        seconds, result = timed(lambda: export_package(database, packages, now=CREATED))
+        seconds, result = timed(partial(export_package, database, packages, now=CREATED))
         database.close()
         copy.unlink()
         timings.export.append(seconds)
@@ -270,13 +271,15 @@ def report(
         "|---|---|",
         f"| export (`export_package`) | {seconds_text(timings.export)} |",
         f"| verify (`verify_package`) | {seconds_text(timings.verify)} |",
-        f"| aggregate (`aggregate_packages`: verify and merge) | {timings.aggregate_total:.1f} s total, "
+        f"| aggregate (`aggregate_packages`: verify and merge) | "
+        f"{timings.aggregate_total:.1f} s total, "
         f"{timings.aggregate_total / len(paths) * 1000:.0f} ms per package |",
         f"| reference: unzip and `json.loads` | {seconds_text(timings.reference)} |",
         "",
         f"- Ratio verify / reference: {verify_total / reference_total:.1f}",
         f"- Ratio aggregate / reference: {timings.aggregate_total / reference_total:.1f}",
-        f"- Package size: {sum(bytes_) / 1e6:.1f} MB in total, {per_thousand / 1000:.0f} kB per 1,000 buildings",
+        f"- Package size: {sum(bytes_) / 1e6:.1f} MB in total, "
+        f"{per_thousand / 1000:.0f} kB per 1,000 buildings",
         f"- Package of {SIZE_CHECK_BUILDINGS:,} buildings: {check_size:,} bytes, "
         f"{'under' if check_size < SIZE_LIMIT_BYTES else 'NOT under'} 1 MB (10^6 bytes)",
         f"- National summary: {summary_line}",
@@ -305,11 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths = export_all(template, folder, codes, sizes, timings)  # type: ignore[arg-type]
 
         for path in paths:
-            seconds, result = timed(lambda: verify_package(path))
+            seconds, result = timed(partial(verify_package, path))
             assert result.ok, result.messages()  # type: ignore[attr-defined]
             timings.verify.append(seconds)
         for path in paths:
-            seconds, _parsed = timed(lambda: reference_read(path))
+            seconds, _parsed = timed(partial(reference_read, path))
             timings.reference.append(seconds)
 
         national = open_database(folder / "national.sqlite")
