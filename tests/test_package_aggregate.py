@@ -274,10 +274,10 @@ def test_three_municipalities_then_a_newer_package(national: Database, tmp_path:
             )
         )
         assert old is not None
-        kept = session.scalars(
+        old_buildings = session.scalars(
             select(ReceivedBuilding).where(ReceivedBuilding.package_id == old.id)
         ).all()
-    assert len(kept) == 3
+    assert len(old_buildings) == 3
 
 
 def test_replaying_the_older_package_is_rejected(national: Database, tmp_path: Path) -> None:
@@ -450,3 +450,32 @@ def test_reference_file_read_back(national: Database, tmp_path: Path) -> None:
     figures = read_reference(out).figures
 
     assert any(f.municipality == "national" and f.class_code == "03" for f in figures)
+
+
+def test_newest_database_of_a_municipality_counts(national: Database, tmp_path: Path) -> None:
+    first = import_sample(tmp_path / "first")
+    older = export_package(first, tmp_path / "out-first", now=NOW)
+    first.close()
+    second = import_sample(tmp_path / "second")
+    editor(second).set_value(building_id(second, valid_prt(1)), "gross_floor_area", Decimal(2500))
+    newer = export_package(second, tmp_path / "out-second", now=LATER)
+    second.close()
+
+    results = aggregate_packages(national, [older.path, newer.path])
+    summary = national_summary(national)
+
+    assert [result.merged for result in results] == [True, True]
+    assert summary.municipalities == 1
+    assert summary.buildings == 3
+    assert summary.gross_floor_area == Decimal("4930.5")
+
+
+def test_cli_municipal_database_is_usage_error(
+    lahti: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = export_package(lahti, tmp_path / "out", now=NOW)
+
+    status = main(["--lang", "en", "aggregate", str(package.path), "--db", str(lahti.path)])
+
+    assert status == 2
+    assert "is a municipality's database" in capsys.readouterr().err

@@ -2,10 +2,10 @@
 
 A national database is a tilaapp database without a home municipality and without
 buildings of its own. ``merge_package`` verifies a package with the same code as
-``verify-package`` and stores it in ``received_package``, its buildings in
-``received_building`` (keyed by the sending database's id and the building's id there)
-and every field value in ``received_value`` as the package's JSON text, so areas, money,
-dates and identifiers are kept exactly as sent.
+``verify-package``. It stores the package in ``received_package`` and its buildings in
+``received_building``, keyed by the sending database's id and the building's id there.
+Every field value goes into ``received_value`` as the package's JSON text, so areas,
+money, dates and identifiers are kept exactly as sent.
 
 The packages of one municipal database (``database_id``) must arrive in increasing
 sequence: a newer package supersedes the current one, which stays stored as history;
@@ -92,7 +92,7 @@ class PackageNotNewer(AggregationError):
 
 @dataclass(frozen=True)
 class MergeResult:
-    """What became of one package file: merged, or rejected with ``error``."""
+    """The outcome of one package file: merged, or rejected with ``error``."""
 
     path: Path
     error: Exception | None
