@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tilaapp.services import messages
+from tilaapp.services.aggregation import NotANationalDatabase
 from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipality
 from tilaapp.services.queries import InvalidBuildingReference
 
@@ -20,6 +21,7 @@ _USAGE_ERRORS = (
     HomeMunicipalityConflict,
     UnknownMunicipality,
     InvalidBuildingReference,
+    NotANationalDatabase,
 )
 
 

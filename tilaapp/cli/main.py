@@ -276,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     comparing.add_argument("--json", action="store_true", help=_("print JSON"))
 
     package_commands.add_parsers(commands, common)
+    package_commands.add_aggregate_parser(commands, common)
     add_mapping_commands(commands, common, _Parser)
 
     demo = commands.add_parser(
@@ -335,6 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": commands.run_compare,
         "export-package": package_commands.run_export_package,
         "verify-package": package_commands.run_verify_package,
+        "aggregate": package_commands.run_aggregate,
         "mapping": inventory.run_mapping,
     }
     try:

@@ -12,6 +12,7 @@ from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext
 
 if TYPE_CHECKING:
+    from tilaapp.services.aggregation import MergeResult, NationalSummary
     from tilaapp.services.package_export import ExportBlocked, PackageResult
     from tilaapp.services.package_validation import Finding
     from tilaapp.services.package_verify import VerificationResult
@@ -233,4 +234,223 @@ def _verify_text(result: VerificationResult) -> str:
         _("Identity of the package (SHA-256 of manifest.json), to compare with the sender's:"),
         format_hash(result.manifest_sha256),
     ]
+    return "\n".join(lines)
+
+
+# aggregate
+
+AGGREGATE_FORMAT = "tilaapp.aggregate/1"
+
+
+def add_aggregate_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add the ``aggregate`` subcommand of the national premises centre."""
+    aggregate = commands.add_parser(
+        "aggregate",
+        parents=[common],
+        help=_("merge municipalities' update packages into a national database"),
+    )
+    aggregate.add_argument(
+        "files", nargs="+", type=Path, metavar=_("FILE"), help=_("update packages (.zip)")
+    )
+    aggregate.add_argument(
+        "--db",
+        type=Path,
+        required=True,
+        metavar=_("PATH"),
+        help=_("national database file; created if missing"),
+    )
+    aggregate.add_argument(
+        "--reference-out",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("write the national reference figures (basis group_owned) into this file"),
+    )
+    aggregate.add_argument(
+        "--licence",
+        metavar=_("TEXT"),
+        help=_("licence of the reference figures, written into the reference file"),
+    )
+    aggregate.add_argument("--json", action="store_true", help=_("print the results as JSON"))
+
+
+def run_aggregate(args: argparse.Namespace) -> int:
+    """Merge each package; exit 1 when any was rejected, the others still merged."""
+    from tilaapp.cli.errors import EXIT_OK, EXIT_REJECTED
+    from tilaapp.services.aggregation import (
+        DEFAULT_LICENCE,
+        aggregate_packages,
+        national_reference,
+        national_summary,
+    )
+    from tilaapp.services.reference import check_output_path, write_reference
+    from tilaapp.storage.database import open_database
+
+    try:
+        if args.reference_out is not None:
+            check_output_path(args.reference_out)
+        database = open_database(args.db, create=True)
+    except Exception as error:
+        return _print_errors(error)
+    try:
+        results = aggregate_packages(
+            database, list(args.files), on_result=None if args.json else _print_result
+        )
+        summary = national_summary(database)
+        if args.reference_out is not None:
+            reference = national_reference(database, licence=args.licence or DEFAULT_LICENCE)
+            write_reference(args.reference_out, reference)
+    except Exception as error:
+        return _print_errors(error)
+    finally:
+        database.close()
+
+    if args.json:
+        _print_json(_aggregate_json(args, results, summary))
+    else:
+        print(_summary_text(args.db, summary))
+        if args.reference_out is not None:
+            print(_("Wrote the reference figures to {path}.").format(path=args.reference_out))
+    return EXIT_OK if all(result.merged for result in results) else EXIT_REJECTED
+
+
+def _print_result(result: MergeResult) -> None:
+    if result.error is not None:
+        from tilaapp.cli.errors import describe_error
+
+        for line in describe_error(result.error):
+            print(line, file=sys.stderr)
+        return
+    print(
+        ngettext(
+            "Merged {path}: municipality {code}, package number {sequence}, {count} building.",
+            "Merged {path}: municipality {code}, package number {sequence}, {count} buildings.",
+            result.buildings,
+        ).format(
+            path=result.path,
+            code=result.municipality_code,
+            sequence=result.sequence,
+            count=result.buildings,
+        )
+    )
+    if result.superseded_sequence is not None:
+        print(
+            _("  It supersedes package number {sequence}, which stays in the history.").format(
+                sequence=result.superseded_sequence
+            )
+        )
+
+
+def _rejection_reason(error: Exception) -> str:
+    from tilaapp.services.aggregation import PackageAlreadyReceived, PackageNotNewer
+    from tilaapp.services.package_verify import PackageRejected
+
+    if isinstance(error, PackageRejected):
+        return "verification"
+    if isinstance(error, PackageAlreadyReceived):
+        return "already_received"
+    if isinstance(error, PackageNotNewer):
+        return "not_newer"
+    return "unreadable"
+
+
+def _result_json(result: MergeResult) -> dict[str, Any]:
+    from tilaapp.cli.errors import describe_error
+    from tilaapp.services.package_verify import PackageRejected
+
+    error = result.error
+    problems = []
+    if isinstance(error, PackageRejected):
+        problems = [
+            {"check": str(problem.check), "member": problem.member}
+            for problem in error.result.problems
+        ]
+    return {
+        "path": str(result.path),
+        "status": "merged" if error is None else "rejected",
+        "reason": None if error is None else _rejection_reason(error),
+        "messages": [] if error is None else describe_error(error),
+        "problems": problems,
+        "manifest_sha256": result.manifest_sha256,
+        "municipality_code": result.municipality_code,
+        "database_id": result.database_id,
+        "sequence": result.sequence,
+        "buildings": result.buildings if error is None else None,
+        "superseded_sequence": result.superseded_sequence,
+    }
+
+
+def _summary_json(summary: NationalSummary) -> dict[str, Any]:
+    from tilaapp.domain.numbers import decimal_to_text
+
+    return {
+        "municipalities": summary.municipalities,
+        "packages": summary.packages,
+        "buildings": summary.buildings,
+        "owned_buildings": summary.owned_buildings,
+        "gross_floor_area": decimal_to_text(summary.gross_floor_area),
+        "by_main_class": [
+            {
+                "class": total.main_class,
+                "buildings": total.buildings,
+                "gross_floor_area": decimal_to_text(total.gross_floor_area),
+                "gross_floor_area_known": total.gross_floor_area_known,
+            }
+            for total in summary.classes
+        ],
+    }
+
+
+def _aggregate_json(
+    args: argparse.Namespace, results: list[MergeResult], summary: NationalSummary
+) -> dict[str, Any]:
+    return {
+        "format": AGGREGATE_FORMAT,
+        "database": str(args.db),
+        "results": [_result_json(result) for result in results],
+        "summary": _summary_json(summary),
+        "reference_out": str(args.reference_out) if args.reference_out is not None else None,
+    }
+
+
+def _summary_text(path: Path, summary: NationalSummary) -> str:
+    from tilaapp.domain.codelists import main_class_name
+    from tilaapp.domain.formatting import format_quantity
+    from tilaapp.services.aggregation import UNKNOWN_CLASS
+
+    lines = [
+        _("National database {path}:").format(path=path),
+        ngettext(
+            "  {count} municipality", "  {count} municipalities", summary.municipalities
+        ).format(count=summary.municipalities),
+        ngettext(
+            "  {count} building in the portfolios",
+            "  {count} buildings in the portfolios",
+            summary.buildings,
+        ).format(count=summary.buildings),
+        ngettext(
+            "  {count} of them owned, {area} of gross floor area",
+            "  {count} of them owned, {area} of gross floor area",
+            summary.owned_buildings,
+        ).format(
+            count=summary.owned_buildings, area=format_quantity(summary.gross_floor_area, "m²")
+        ),
+        _("Owned buildings by main class of the 2018 building classification:"),
+    ]
+    for total in summary.classes:
+        name = (
+            _("class unknown")
+            if total.main_class == UNKNOWN_CLASS
+            else f"{total.main_class} {main_class_name(total.main_class)}"
+        )
+        lines.append(
+            ngettext(
+                "  {name}: {count} building, {area}",
+                "  {name}: {count} buildings, {area}",
+                total.buildings,
+            ).format(
+                name=name,
+                count=total.buildings,
+                area=format_quantity(total.gross_floor_area, "m²"),
+            )
+        )
     return "\n".join(lines)

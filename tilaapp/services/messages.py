@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tilaapp.domain.formatting import format_timestamp
 from tilaapp.domain.validation import ValidationError
 from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext
+from tilaapp.services.aggregation import (
+    NotANationalDatabase,
+    PackageAlreadyReceived,
+    PackageNotNewer,
+)
 from tilaapp.services.cost_index import InvalidCostIndexFile
 from tilaapp.services.editing import EditConflict
 from tilaapp.services.importing import ImportCancelled, ImportRejected
@@ -274,6 +280,38 @@ def _package_rejected(error: PackageRejected) -> list[str]:
     return [*result.messages(), heading]
 
 
+def _not_a_national_database(error: NotANationalDatabase) -> list[str]:
+    return [
+        _(
+            "{path} is a municipality's database, so no packages were merged into it. Give "
+            "the national database with --db; a new file becomes one."
+        ).format(path=error.path)
+    ]
+
+
+def _already_received(error: PackageAlreadyReceived) -> list[str]:
+    return [
+        _(
+            "The package {path} was rejected: the national database received the same "
+            "package on {date}."
+        ).format(path=error.path, date=format_timestamp(error.received_at))
+    ]
+
+
+def _not_newer(error: PackageNotNewer) -> list[str]:
+    return [
+        _(
+            "The package {path} was rejected: it is package number {sequence} of municipality "
+            "{code}, but package number {newest} of the same database was already received."
+        ).format(
+            path=error.path,
+            sequence=error.sequence,
+            code=error.municipality_code,
+            newest=error.newest,
+        )
+    ]
+
+
 # Checked in order, so a subclass comes before its base class.
 _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (ValidationError, _own_message),
@@ -306,6 +344,9 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (PackageExists, _package_exists),
     (PackageCancelled, _package_cancelled),
     (PackageRejected, _package_rejected),
+    (NotANationalDatabase, _not_a_national_database),
+    (PackageAlreadyReceived, _already_received),
+    (PackageNotNewer, _not_newer),
     (OSError, _file_error),
 )
 

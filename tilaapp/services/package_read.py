@@ -72,7 +72,7 @@ def _building(item: Mapping[str, Any]) -> PackageBuilding:
 def _value(field: str, item: Mapping[str, Any]) -> PackageValue:
     changed_at = item.get("changed_at")
     return PackageValue(
-        value=_typed(field, item["value"]),
+        value=typed_value(field, item["value"]),
         source=item["source"],
         batch=item.get("batch"),
         changed_at=(
@@ -84,7 +84,8 @@ def _value(field: str, item: Mapping[str, Any]) -> PackageValue:
     )
 
 
-def _typed(field: str, raw: Any) -> Any:
+def typed_value(field: str, raw: Any) -> Any:
+    """Return a JSON value of ``field`` as the database types it."""
     spec = FIELDS_BY_NAME.get(field)
     if spec is None:
         return raw

@@ -106,19 +106,27 @@ class FigureSums:
             if decade is not None:
                 self.values[(indicator, place, None, decade)] += value
 
-    def figures(self, *, class_scheme: str, year: int, source: SourceTexts) -> list[Figure]:
+    def figures(
+        self,
+        *,
+        class_scheme: str,
+        year: int,
+        source: SourceTexts,
+        basis: str = ALL_BUILDINGS,
+        licence: str = OPEN_DATA_LICENCE,
+    ) -> list[Figure]:
         return [
             Figure(
                 indicator=indicator,
                 municipality=municipality,
                 value=Decimal(value),
                 unit=UNITS[indicator],
-                basis=ALL_BUILDINGS,
+                basis=basis,
                 year=year,
                 source=source.english,
                 source_fi=source.fi,
                 source_sv=source.sv,
-                licence=OPEN_DATA_LICENCE,
+                licence=licence,
                 class_scheme=class_scheme if class_code is not None else None,
                 class_code=class_code,
                 completion_decade=decade,

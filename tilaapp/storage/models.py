@@ -459,3 +459,79 @@ class SavedColumnMapping(Base):
     document: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+
+
+class ReceivedPackage(Base):
+    """An update package merged into a national database by ``tilaapp aggregate``.
+
+    The packages of one municipal database (``database_id``) form a chain numbered by
+    ``sequence``. The newest one is current; a newer package sets ``superseded_by_id``
+    of the one before, which stays stored as history with its buildings.
+    """
+
+    __tablename__ = "received_package"
+    __table_args__ = (UniqueConstraint("database_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[str] = mapped_column(String(36), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    municipality_code: Mapped[str] = mapped_column(String(3), index=True)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    """When the municipality wrote the package (the manifest's ``created_at``)."""
+    received_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime)
+    file_name: Mapped[str] = mapped_column(String(255))
+    building_count: Mapped[int] = mapped_column(Integer)
+    change_count: Mapped[int] = mapped_column(Integer)
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("received_package.id"), default=None
+    )
+    """NULL for the current package of its database."""
+    manifest: Mapped[str] = mapped_column(Text)
+    """``manifest.json`` as received, UTF-8 text."""
+    changes: Mapped[str] = mapped_column(Text)
+    """``changes.json`` as received: the field-level history the package reports."""
+
+
+class ReceivedBuilding(Base):
+    """One building of a received package, keyed by its id in the sending database.
+
+    The permanent building identifier is not unique here: a building can be in the
+    portfolios of two municipal groups, and older packages keep their copies.
+    """
+
+    __tablename__ = "received_building"
+    __table_args__ = (UniqueConstraint("package_id", "building_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("received_package.id", ondelete="CASCADE"))
+    building_key: Mapped[int] = mapped_column(Integer)
+    """The building's ``id`` in the sending database; stable within its ``database_id``."""
+    permanent_building_identifier: Mapped[str | None] = mapped_column(String(10), index=True)
+    origin: Mapped[str] = mapped_column(String(20))
+    tenure: Mapped[str] = mapped_column(String(20))
+    holder_business_id: Mapped[str | None] = mapped_column(String(9))
+    addresses: Mapped[str] = mapped_column(Text)
+    """The package's address list of the building as JSON text."""
+
+
+class ReceivedValue(Base):
+    """One field's value in use of a received building, exactly as the package sent it.
+
+    ``value`` is the JSON text of the package's value: decimals as plain decimal strings,
+    dates in reduced ISO 8601, codes and identifiers as strings with their leading zeros,
+    so no value is rounded or retyped on the way in.
+    """
+
+    __tablename__ = "received_value"
+    __table_args__ = (UniqueConstraint("building_id", "field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("received_building.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(60))
+    value: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))
+    batch: Mapped[int | None] = mapped_column(Integer)
+    """The import batch of a register value, as numbered in the package's manifest."""
+    changed_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime)
+    code_list: Mapped[str | None] = mapped_column(String(40))

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     # shown without them and gets them with ``attach``.
     from tilaapp.services.editing import EditStep
     from tilaapp.services.list_reimport import ReimportPreview
+    from tilaapp.services.package_export import PackageStatus
     from tilaapp.ui.editor import BuildingEditor
     from tilaapp.ui.tasks import TaskContext
     from tilaapp.ui.workspace import Workspace
@@ -120,12 +121,14 @@ class MainWindow(QMainWindow):
 
         self.register_view.model.follow(workspace)
         workspace.undo_changed.connect(self._update_undo_actions)
+        workspace.buildings_changed.connect(self.update_package_status)
         self.register_view.building_activated.connect(self.open_building)
         for action in self._workspace_actions:
             action.setEnabled(True)
         self._update_undo_actions()
         self._on_selection_changed(len(self.register_view.selected_building_ids()))
         self._on_current_building_changed(self.register_view.current_building_id)
+        self.update_package_status()
         log.info("Main window attached to the workspace on %s", workspace.database_path)
         self.attached.emit()
 
@@ -175,6 +178,9 @@ class MainWindow(QMainWindow):
             _("&Export the list to Excel or CSV…"), self.export_list, "Ctrl+E"
         )
         self.reimport_action = self._action(_("Import an edited &list…"), self.import_edited_list)
+        self.package_action = self._action(
+            _("Export an &update package…"), self.export_update_package
+        )
         self.quit_action = self._action(_("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
         self.undo_action = self._action(_("&Undo"), self.undo, QKeySequence.StandardKey.Undo)
@@ -214,6 +220,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.inventory_action)
         file_menu.addAction(self.export_action)
         file_menu.addAction(self.reimport_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.package_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -263,6 +271,7 @@ class MainWindow(QMainWindow):
             self.import_action,
             self.export_action,
             self.reimport_action,
+            self.package_action,
             self.inventory_action,
             self.comparison_action,
             self.holders_action,
@@ -280,6 +289,8 @@ class MainWindow(QMainWindow):
             action.setEnabled(False)
 
     def _set_up_status_bar(self) -> None:
+        self.package_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.package_label)
         self.count_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.count_label)
         self.register_view.model.reloaded.connect(self._on_register_reloaded)
@@ -454,6 +465,32 @@ class MainWindow(QMainWindow):
         dialog.building_activated.connect(self.open_building)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+
+    def export_update_package(self) -> None:
+        from tilaapp.ui.package_dialog import PackageExportDialog
+
+        dialog = PackageExportDialog(self.attached_workspace, self.settings, self)
+        dialog.building_activated.connect(self.open_building)
+        dialog.exported.connect(lambda _result: self.update_package_status())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def update_package_status(self) -> None:
+        """Show in the status bar when the last package was written and what changed since."""
+        from tilaapp.services.package_export import package_status
+
+        database = self.attached_workspace.database
+
+        def job(_context: TaskContext) -> PackageStatus:
+            with database.read_session() as session:
+                return package_status(session)
+
+        self.attached_workspace.worker.submit(
+            "package status", job, done=self._show_package_status, failed=self._on_read_failed
+        )
+
+    def _show_package_status(self, status: PackageStatus) -> None:
+        self.package_label.setText(package_status_text(status))
 
     def import_register_file(self) -> None:
         from tilaapp.ui.import_dialog import ImportDialog
@@ -649,3 +686,21 @@ class MainWindow(QMainWindow):
         # Every change is already stored, so closing needs no confirmation.
         self.save_state()
         event.accept()
+
+
+def package_status_text(status: PackageStatus) -> str:
+    """Return the status bar's text about update packages."""
+    from tilaapp.domain.formatting import format_timestamp
+
+    changed = status.buildings_changed_since
+    if status.last_created_at is None:
+        return ngettext(
+            "No update package yet; {count} building changed",
+            "No update package yet; {count} buildings changed",
+            changed,
+        ).format(count=changed)
+    return ngettext(
+        "Last update package {time}; {count} building changed since",
+        "Last update package {time}; {count} buildings changed since",
+        changed,
+    ).format(time=format_timestamp(status.last_created_at), count=changed)

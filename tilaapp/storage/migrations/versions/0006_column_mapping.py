@@ -1,7 +1,7 @@
 """Saved column mappings of the municipality's own inventory files.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-05
 """
 
