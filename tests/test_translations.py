@@ -38,7 +38,9 @@ SAME_IN_EVERY_LANGUAGE = frozenset(
 # Whole messages (or singular forms) whose correct translation is the English text.
 SAME_AS_SOURCE = {
     "fi": frozenset[str](),
-    "sv": frozenset({"Gas", "{count} problem:", "Format: {format}.", "Import", "Problem", "id {id}"}),
+    "sv": frozenset(
+        {"Gas", "{count} problem:", "Format: {format}.", "Import", "Problem", "id {id}"}
+    ),
 }
 
 # printf-style conversions such as %s, %d or %(name)s. The project formats with {name}.
