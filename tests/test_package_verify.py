@@ -278,6 +278,34 @@ def test_not_a_zip(work: Path) -> None:
     assert checks(path) == [("not_a_zip", None)]
 
 
+def test_truncated_zip_reason_worded(
+    package: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = work / "cut.zip"
+    path.write_bytes(package.read_bytes()[:-30])
+
+    status = main(["verify-package", str(path), "--lang", "en"])
+    err = capsys.readouterr().err
+
+    assert status == 1
+    assert "is not a zip file, or it is cut short" in err
+    assert "central directory" not in err
+
+
+def test_schema_problem_names_member_first(
+    members: list[tuple[str, bytes]], work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = load_json(dict(members)[MANIFEST])
+    manifest["sequence"] = "one"
+    path = write_zip(work / "schema.zip", with_manifest(members, manifest))
+
+    main(["verify-package", str(path), "--lang", "en"])
+    first = capsys.readouterr().err.splitlines()[0]
+
+    assert first.startswith(f"Member {MANIFEST} does not match its schema. ")
+    assert "$.sequence" in first
+
+
 def test_zip64_rejected(members: list[tuple[str, bytes]], work: Path) -> None:
     # zipfile writes ZIP64 end records only for huge archives, so a ZIP64 end locator
     # is put in front of the end record of a small one.

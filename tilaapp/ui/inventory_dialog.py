@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -129,6 +130,9 @@ class InventoryImportDialog(QDialog):
         self.separator_combo.activated.connect(lambda _index: self.read_file())
         self.reading_label = QLabel(self)
         self.reading_label.setWordWrap(True)
+        self.cell_problems_list = QListWidget(self)
+        self.cell_problems_list.setWordWrap(True)
+        self.cell_problems_list.setVisible(False)
 
     def _set_up_mapping_widgets(self) -> None:
         self.columns_table = QTableWidget(0, 3, self)
@@ -182,6 +186,7 @@ class InventoryImportDialog(QDialog):
         reading_layout.addWidget(self.file_label)
         reading_layout.addLayout(reading)
         reading_layout.addWidget(self.reading_label)
+        reading_layout.addWidget(self.cell_problems_list)
 
         save_row = QHBoxLayout()
         save_row.addWidget(QLabel(_("Mapping name:"), self))
@@ -315,6 +320,9 @@ class InventoryImportDialog(QDialog):
                 ).format(count=len(table.problems))
             )
         self.reading_label.setText(" ".join(parts))
+        self.cell_problems_list.clear()
+        self.cell_problems_list.addItems(cell_problem_lines(table))
+        self.cell_problems_list.setVisible(bool(table.problems))
 
     def _show_columns(self, table: Table, targets: dict[str, str]) -> None:
         self.columns_table.setRowCount(len(table.columns))
@@ -628,6 +636,21 @@ def _cell_text(value: object) -> str:
     if isinstance(value, int | Decimal):
         return format_decimal(value)
     return str(value)
+
+
+def cell_problem_lines(table: Table) -> list[str]:
+    """Return each cell problem of ``table`` with its row and column name, as the CLI does."""
+    lines = []
+    for problem in table.problems:
+        column = None
+        if problem.column is not None and problem.column <= len(table.columns):
+            column = table.columns[problem.column - 1]
+        if column:
+            place = _("row {row}, column {column}").format(row=problem.row, column=column)
+        else:
+            place = _("line {row}").format(row=problem.row)
+        lines.append(f"{place}: {problem.message()}")
+    return lines
 
 
 def _separator_text(separator: str) -> str:
