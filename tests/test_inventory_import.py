@@ -35,6 +35,7 @@ from tilaapp.services.mapping import (
     mapping_from_json_file,
     parse_column_assignment,
     save_mapping,
+    suggest_columns,
 )
 from tilaapp.services.queries import find_building_id
 from tilaapp.sources.records import FileRejected
@@ -215,7 +216,7 @@ def test_unknown_mapping_lists_saved_ones(database: Database) -> None:
             {"Tunnus": "permanent_building_identifier", "A": "local_name", "B": "local_name"},
             "both mapped",
         ),
-        ({"Kiinteistö": "property_identifier"}, "building_number"),
+        ({"Kiinteistö": "property_identifier"}, "Building number on the property"),
         ({"Tunnus": "permanent_building_identifier", "Ala": "use_class_1994x"}, "use_class"),
     ],
 )
@@ -224,6 +225,53 @@ def test_invalid_mapping_rejected(columns: dict[str, str], expected: str) -> Non
         check_mapping(ColumnMapping("x", columns))
 
     assert any(expected in problem for problem in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"Ala": "gross_floor_area"},
+        {"Tunnus": "permanent_building_identifier", "A": "local_name", "B": "local_name"},
+        {"Kiinteistö": "property_identifier"},
+        {"Katu": "street_name"},
+    ],
+)
+def test_mapping_problems_use_labels(columns: dict[str, str]) -> None:
+    with pytest.raises(InvalidMapping) as caught:
+        check_mapping(ColumnMapping("x", columns))
+
+    # Field names such as permanent_building_identifier contain underscores; labels do not.
+    for problem in caught.value.problems:
+        assert "_" not in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        ("Rakennustunnus", "permanent_building_identifier"),
+        ("Pysyvä rakennustunnus", "permanent_building_identifier"),
+        ("Byggnadsbeteckning", "permanent_building_identifier"),
+        ("Osoite", "street_address"),
+        ("Katuosoite", "street_address"),
+        ("Gatuadress", "street_address"),
+        ("Nimi", "local_name"),
+        ("Rakennuksen nimi", "local_name"),
+        ("Byggnadens namn", "local_name"),
+        ("Kuntoarvio pvm", "condition_date"),
+        ("Kuntoarvio pvm.", "condition_date"),
+        ("Kiinteistötunnus", "property_identifier"),
+        ("Fastighetsbeteckning", "property_identifier"),
+        ("Postinumero", "postal_code"),
+        ("Postnummer", "postal_code"),
+        ("Kerrosala", "gross_floor_area"),
+    ],
+)
+def test_common_headers_suggested(header: str, target: str) -> None:
+    assert suggest_columns([header]) == {header: target}
+
+
+def test_unknown_header_not_suggested() -> None:
+    assert suggest_columns(["Huomautus", "Sarake 7"]) == {}
 
 
 def test_register_only_field_not_mappable() -> None:
