@@ -274,6 +274,32 @@ def test_unknown_header_not_suggested() -> None:
     assert suggest_columns(["Huomautus", "Sarake 7"]) == {}
 
 
+def test_value_problem_is_one_sentence(service: InventoryImportService, tmp_path: Path) -> None:
+    identifier = valid_prt(1)
+    path = tmp_path / "tilat.csv"
+    path.write_text(f"Pysyvä rakennustunnus;Kerrosala;Ala\n{identifier};abc;-5\n", encoding="utf-8")
+    mapping = ColumnMapping(
+        "x",
+        {
+            "Pysyvä rakennustunnus": "permanent_building_identifier",
+            "Kerrosala": "gross_floor_area",
+            "Ala": "total_area",
+        },
+    )
+
+    result = service.preview(read_table(path), mapping)
+
+    by_column = {problem.column: problem for problem in result.value_problems}
+    assert set(by_column) == {"Kerrosala", "Ala"}
+    for problem in by_column.values():
+        assert problem.message[0].isupper(), problem.message
+        assert problem.message.endswith("."), problem.message
+        assert not problem.message.startswith("Gross floor area:"), problem.message
+        assert not problem.message.startswith("Total area:"), problem.message
+    assert by_column["Kerrosala"].column_text == "Kerrosala (Gross floor area)"
+    assert by_column["Ala"].column_text == "Ala (Total area)"
+
+
 def test_register_only_field_not_mappable() -> None:
     mapping = ColumnMapping(
         "x", {"Tunnus": "permanent_building_identifier", "Tila": "building_status"}

@@ -74,7 +74,16 @@ class ValueProblem:
     column: str
     field: str
     message: str
+    """A whole sentence that does not repeat the field's label: ``column_text`` names it."""
     value: str | None
+
+    @property
+    def column_text(self) -> str:
+        """Return the column's name, followed by the field's label when the two differ."""
+        label = _(field_spec(self.field).label)
+        if self.column.casefold().strip() == label.casefold():
+            return self.column
+        return f"{self.column} ({label})"
 
 
 @dataclass
@@ -243,8 +252,18 @@ def _row_values(
 
 
 def _problem(row: int, column: str, field_name: str, message: str, cell: object) -> ValueProblem:
-    personal = field_spec(field_name).personal
-    return ValueProblem(row, column, field_name, message, None if personal else str(cell))
+    spec = field_spec(field_name)
+    sentence = _sentence(message.removeprefix(_(spec.label) + ": "))
+    return ValueProblem(row, column, field_name, sentence, None if spec.personal else str(cell))
+
+
+def _sentence(text: str) -> str:
+    """Return ``text`` with a capital first letter and a full stop, as the UI joins sentences."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _rows_to_add(result: InventoryImport) -> list[RowMatch]:

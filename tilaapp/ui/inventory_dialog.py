@@ -536,7 +536,7 @@ class InventoryImportDialog(QDialog):
             (
                 problem.row,
                 _("Column {column}: {message} The value is not imported.").format(
-                    column=problem.column, message=problem.message
+                    column=problem.column_text, message=problem.message
                 ),
             )
             for problem in result.value_problems
