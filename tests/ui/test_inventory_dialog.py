@@ -214,3 +214,21 @@ def test_formula_cells_listed(qtbot: QtBot, workspace: Workspace, tmp_path: Path
     assert "formula" in listed[0]
     assert not dialog.cell_problems_list.isHidden()
     save_screenshot(dialog, "inventory_formula.png")
+
+
+def test_numbers_shown_as_in_file(qtbot: QtBot, workspace: Workspace, tmp_path: Path) -> None:
+    first = identifiers(workspace, 1)[0]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Pysyvä rakennustunnus", "Postinumero", "Kerrosala"])
+    sheet.append([first, 19600, 1234.5])
+    path = tmp_path / "numerot.xlsx"
+    workbook.save(path)
+
+    dialog = open_dialog(qtbot, workspace, path)
+
+    preview = [dialog.preview_table.item(0, column).text() for column in (1, 2)]
+    assert preview == ["19600", "1234.5"]
+    assert dialog.columns_table.item(1, 1).text() == "19600"
+    assert dialog.columns_table.item(2, 1).text() == "1234.5"
+    save_screenshot(dialog, "inventory_numbers.png")

@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 
 from tilaapp.domain.formatting import format_decimal
 from tilaapp.domain.validation import EDITABLE_FIELDS, field_spec
+from tilaapp.domain.numbers import decimal_to_text
+from tilaapp.i18n import current_language
 from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext, pgettext
 from tilaapp.services.inventory_export import write_unmatched
@@ -623,6 +625,11 @@ def _target_combo(parent: QWidget) -> QComboBox:
 
 
 def _cell_text(value: object) -> str:
+    """Return a cell as the file has it: numbers without thousands separators or rounding.
+
+    Postal codes, identifiers and years are numbers in many workbooks, and ``19 600``
+    would hide the postal code 19600. The decimal separator is the UI language's.
+    """
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
@@ -632,9 +639,10 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return format_decimal(Decimal(repr(value)))
+        value = Decimal(repr(value))
     if isinstance(value, int | Decimal):
-        return format_decimal(value)
+        text = decimal_to_text(Decimal(value))
+        return text if current_language() == "en" else text.replace(".", ",")
     return str(value)
 
 
