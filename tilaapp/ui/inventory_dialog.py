@@ -36,11 +36,10 @@ from PySide6.QtWidgets import (
 )
 
 from tilaapp.domain.formatting import format_decimal
-from tilaapp.domain.validation import EDITABLE_FIELDS, field_spec
 from tilaapp.domain.numbers import decimal_to_text
-from tilaapp.i18n import current_language
+from tilaapp.domain.validation import EDITABLE_FIELDS, field_spec
+from tilaapp.i18n import current_language, ngettext, pgettext
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext, pgettext
 from tilaapp.services.inventory_export import write_unmatched
 from tilaapp.services.inventory_import import (
     InventoryImport,
