@@ -509,6 +509,41 @@ def test_unmatched_rows_exported(service: InventoryImportService, tmp_path: Path
     assert "More than one building" in str(rows[2][1])
 
 
+@pytest.mark.parametrize(("date1904", "serial"), [(False, 43831), (True, 42369)])
+def test_unmatched_serial_date_written_as_date(
+    service: InventoryImportService, tmp_path: Path, date1904: bool, serial: int
+) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.epoch = (
+        openpyxl.utils.datetime.CALENDAR_MAC_1904
+        if date1904
+        else (openpyxl.utils.datetime.CALENDAR_WINDOWS_1900)
+    )
+    sheet = workbook.active
+    sheet.append(["Tunnus", "Kuntoarvio pvm", "Kerrosala"])
+    sheet.append([NOT_IN_REGISTER, serial, 43831])
+    source = tmp_path / "tilat.xlsx"
+    workbook.save(source)
+    mapping = ColumnMapping(
+        "x",
+        {
+            "Tunnus": "permanent_building_identifier",
+            "Kuntoarvio pvm": "condition_date",
+            "Kerrosala": "gross_floor_area",
+        },
+    )
+    result = service.preview(read_table(source), mapping)
+    path = tmp_path / "unmatched.xlsx"
+
+    write_unmatched(path, result)
+
+    written = openpyxl.load_workbook(path).active
+    assert written.cell(2, 4).value == datetime.datetime(2020, 1, 1)
+    assert written.cell(2, 4).is_date
+    # A column that the mapping does not read as dates keeps its number.
+    assert written.cell(2, 5).value == 43831
+
+
 def test_rejected_file_leaves_database_unchanged(
     database: Database, service: InventoryImportService, tmp_path: Path
 ) -> None:

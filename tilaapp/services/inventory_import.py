@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tilaapp.domain.cells import cell_to_field_value
+from tilaapp.domain.fields import FieldKind
 from tilaapp.domain.validation import field_spec, validate_value
 from tilaapp.i18n import gettext as _
 from tilaapp.services.editing import (
@@ -100,6 +101,8 @@ class InventoryImport:
     added_buildings: list[int] = field(default_factory=list)
     """Ids of the local buildings added for rows without a building."""
     added_rows: list[int] = field(default_factory=list)
+    date_columns: frozenset[str] = frozenset()
+    """The columns that the mapping reads as dates."""
     applied: bool = False
     step: EditStep | None = None
 
@@ -204,7 +207,12 @@ def _plan(
     session: Session, store: LocalValueStore, table: Table, mapping: ColumnMapping
 ) -> InventoryImport:
     matches = match_rows(session, table, mapping)
-    result = InventoryImport(table.path, mapping.name, table, matches)
+    date_columns = frozenset(
+        column
+        for column, field_name in mapping.value_columns().items()
+        if field_spec(field_name).kind is FieldKind.DATE
+    )
+    result = InventoryImport(table.path, mapping.name, table, matches, date_columns=date_columns)
     matched = {match.row: match.building_id for match in matches if match.building_id is not None}
     store.load(session, sorted(set(matched.values())))
     for row in table.rows:
