@@ -86,8 +86,8 @@ class FileReport:
     batch_id: int | None = None
     already_imported: bool = False
     imported_before_at: datetime.datetime | None = None
-    """When ``already_imported``: when the earlier import ran. ``extraction_date`` and
-    its origin are then the earlier import's."""
+    """The time of the earlier import of the same file, set with ``already_imported``.
+    The report's extraction date and its origin are then the earlier import's."""
     rows_read: dict[str, int] = field(default_factory=dict)
     skipped_sheets: list[str] = field(default_factory=list)
     buildings_in_file: int = 0

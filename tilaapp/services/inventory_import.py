@@ -75,7 +75,7 @@ class ValueProblem:
     column: str
     field: str
     message: str
-    """A whole sentence that does not repeat the field's label: ``column_text`` names it."""
+    """A whole sentence without the field's label, because ``column_text`` names the field."""
     value: str | None
 
     @property
