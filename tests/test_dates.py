@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tilaapp.domain.dates import PartialDate, parse_iso_date, parse_register_date
+from tilaapp.domain.dates import DayNotInMonth, PartialDate, parse_iso_date, parse_register_date
 
 # PartialDate
 
@@ -231,3 +231,12 @@ def test_iso_date_rejects_other_forms(text: str) -> None:
 def test_iso_date_rejects_impossible_day(text: str) -> None:
     with pytest.raises(ValueError, match="no such day"):
         parse_iso_date(text)
+
+
+def test_missing_day_names_month() -> None:
+    with pytest.raises(DayNotInMonth) as raised:
+        PartialDate(2020, 2, 31)
+
+    assert raised.value.month_text == "02/2020"
+    assert "2020-02" not in str(raised.value)
+    assert "31" in str(raised.value)

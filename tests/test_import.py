@@ -24,6 +24,7 @@ from devtools.dvv_workbook import (
     write_extract,
 )
 from tilaapp.cli.main import main
+from tilaapp.domain.formatting import format_date
 from tilaapp.services.importing import (
     ImportCancelled,
     ImportOptions,
@@ -180,6 +181,33 @@ def test_same_file_again_changes_nothing(db: Path, extract: Path) -> None:
     assert only_file(report).already_imported
     assert report.backup is None
     assert db.read_bytes() == before
+
+
+def test_same_file_again_reports_earlier_dates(db: Path, extract: Path) -> None:
+    first = only_file(_import(db, extract))
+
+    again = only_file(_import(db, extract, extraction_date=DATE_2))
+
+    assert again.already_imported
+    assert again.extraction_date == first.extraction_date
+    assert again.extraction_date_origin == first.extraction_date_origin
+    assert again.imported_before_at is not None
+    assert again.imported_before_at.tzinfo is not None
+
+
+def test_cli_same_file_again_names_earlier_import(
+    db: Path, extract: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    common = ("--db", str(db), "--lang", "en", "--home", "398")
+    run(capsys, "import", str(extract), *common, "--extraction-date", "2024-01-15")
+
+    status, out, _err = run(capsys, "import", str(extract), *common)
+
+    assert status == 0
+    assert "The same file was imported before, on " in out
+    assert "with extraction date 15/01/2024, so it was not read again." in out
+    today = format_date(datetime.date.today(), "en")
+    assert f"extraction date {today}" not in out
 
 
 def test_resaved_copy_reports_zero_changes(db: Path, extract: Path, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from tilaapp.services.mapping import (
     mapping_from_json_file,
     parse_column_assignment,
     save_mapping,
+    suggest_columns,
 )
 from tilaapp.services.queries import find_building_id
 from tilaapp.sources.records import FileRejected
@@ -215,7 +216,7 @@ def test_unknown_mapping_lists_saved_ones(database: Database) -> None:
             {"Tunnus": "permanent_building_identifier", "A": "local_name", "B": "local_name"},
             "both mapped",
         ),
-        ({"Kiinteistö": "property_identifier"}, "building_number"),
+        ({"Kiinteistö": "property_identifier"}, "Building number on the property"),
         ({"Tunnus": "permanent_building_identifier", "Ala": "use_class_1994x"}, "use_class"),
     ],
 )
@@ -224,6 +225,79 @@ def test_invalid_mapping_rejected(columns: dict[str, str], expected: str) -> Non
         check_mapping(ColumnMapping("x", columns))
 
     assert any(expected in problem for problem in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"Ala": "gross_floor_area"},
+        {"Tunnus": "permanent_building_identifier", "A": "local_name", "B": "local_name"},
+        {"Kiinteistö": "property_identifier"},
+        {"Katu": "street_name"},
+    ],
+)
+def test_mapping_problems_use_labels(columns: dict[str, str]) -> None:
+    with pytest.raises(InvalidMapping) as caught:
+        check_mapping(ColumnMapping("x", columns))
+
+    # Field names such as permanent_building_identifier contain underscores; labels do not.
+    for problem in caught.value.problems:
+        assert "_" not in problem, problem
+
+
+@pytest.mark.parametrize(
+    ("header", "target"),
+    [
+        ("Rakennustunnus", "permanent_building_identifier"),
+        ("Pysyvä rakennustunnus", "permanent_building_identifier"),
+        ("Byggnadsbeteckning", "permanent_building_identifier"),
+        ("Osoite", "street_address"),
+        ("Katuosoite", "street_address"),
+        ("Gatuadress", "street_address"),
+        ("Nimi", "local_name"),
+        ("Rakennuksen nimi", "local_name"),
+        ("Byggnadens namn", "local_name"),
+        ("Kuntoarvio pvm", "condition_date"),
+        ("Kuntoarvio pvm.", "condition_date"),
+        ("Kiinteistötunnus", "property_identifier"),
+        ("Fastighetsbeteckning", "property_identifier"),
+        ("Postinumero", "postal_code"),
+        ("Postnummer", "postal_code"),
+        ("Kerrosala", "gross_floor_area"),
+    ],
+)
+def test_common_headers_suggested(header: str, target: str) -> None:
+    assert suggest_columns([header]) == {header: target}
+
+
+def test_unknown_header_not_suggested() -> None:
+    assert suggest_columns(["Huomautus", "Sarake 7"]) == {}
+
+
+def test_value_problem_is_one_sentence(service: InventoryImportService, tmp_path: Path) -> None:
+    identifier = valid_prt(1)
+    path = tmp_path / "tilat.csv"
+    path.write_text(f"Pysyvä rakennustunnus;Kerrosala;Ala\n{identifier};abc;-5\n", encoding="utf-8")
+    mapping = ColumnMapping(
+        "x",
+        {
+            "Pysyvä rakennustunnus": "permanent_building_identifier",
+            "Kerrosala": "gross_floor_area",
+            "Ala": "total_area",
+        },
+    )
+
+    result = service.preview(read_table(path), mapping)
+
+    by_column = {problem.column: problem for problem in result.value_problems}
+    assert set(by_column) == {"Kerrosala", "Ala"}
+    for problem in by_column.values():
+        assert problem.message[0].isupper(), problem.message
+        assert problem.message.endswith("."), problem.message
+        assert not problem.message.startswith("Gross floor area:"), problem.message
+        assert not problem.message.startswith("Total area:"), problem.message
+    assert by_column["Kerrosala"].column_text == "Kerrosala (Gross floor area)"
+    assert by_column["Ala"].column_text == "Ala (Total area)"
 
 
 def test_register_only_field_not_mappable() -> None:
@@ -433,6 +507,41 @@ def test_unmatched_rows_exported(service: InventoryImportService, tmp_path: Path
     assert [row[0] for row in rows[1:]] == [6, 7, 8, 9]
     assert rows[3][2] == NOT_IN_REGISTER
     assert "More than one building" in str(rows[2][1])
+
+
+@pytest.mark.parametrize(("date1904", "serial"), [(False, 43831), (True, 42369)])
+def test_unmatched_serial_date_written_as_date(
+    service: InventoryImportService, tmp_path: Path, date1904: bool, serial: int
+) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.epoch = (
+        openpyxl.utils.datetime.CALENDAR_MAC_1904
+        if date1904
+        else (openpyxl.utils.datetime.CALENDAR_WINDOWS_1900)
+    )
+    sheet = workbook.active
+    sheet.append(["Tunnus", "Kuntoarvio pvm", "Kerrosala"])
+    sheet.append([NOT_IN_REGISTER, serial, 43831])
+    source = tmp_path / "tilat.xlsx"
+    workbook.save(source)
+    mapping = ColumnMapping(
+        "x",
+        {
+            "Tunnus": "permanent_building_identifier",
+            "Kuntoarvio pvm": "condition_date",
+            "Kerrosala": "gross_floor_area",
+        },
+    )
+    result = service.preview(read_table(source), mapping)
+    path = tmp_path / "unmatched.xlsx"
+
+    write_unmatched(path, result)
+
+    written = openpyxl.load_workbook(path).active
+    assert written.cell(2, 4).value == datetime.datetime(2020, 1, 1)
+    assert written.cell(2, 4).is_date
+    # A column that the mapping does not read as dates keeps its number.
+    assert written.cell(2, 5).value == 43831
 
 
 def test_rejected_file_leaves_database_unchanged(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import sqlite3
@@ -23,6 +24,7 @@ from tilaapp.services.editing import EditService
 from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.list_export import (
     KEY_COLUMN_HEADER,
+    ListExportFolderMissing,
     ListExportNotReplaceable,
     UnknownListColumn,
     UnsupportedExportFormat,
@@ -31,6 +33,7 @@ from tilaapp.services.list_export import (
     list_cell_text,
 )
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, ensure_list, list_ids, list_rows
+from tilaapp.services.messages import describe_error
 from tilaapp.storage.database import Database, open_database
 
 DEMO_FOLDER = Path(tilaapp.__file__).parent / "resources" / "demo"
@@ -338,6 +341,32 @@ def test_folder_not_replaced(database: Database, tmp_path: Path) -> None:
     with pytest.raises(ListExportNotReplaceable) as raised:
         export(database, folder)
     assert raised.value.is_folder
+
+
+def test_missing_folder_named(database: Database, tmp_path: Path) -> None:
+    target = tmp_path / "puuttuva" / "lista.xlsx"
+    with pytest.raises(ListExportFolderMissing) as raised:
+        export(database, target)
+    message = raised.value.message()
+    assert str(tmp_path / "puuttuva") in message
+    assert ".part" not in message
+
+
+def test_write_error_names_target(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(path: Path, *_args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(list_export, "_write_csv", fail)
+    target = tmp_path / "lista.csv"
+    with pytest.raises(OSError) as raised:
+        export(database, target)
+
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(target)
+    assert all(".part" not in line for line in describe_error(raised.value))
+    assert not (tmp_path / "lista.csv.part").exists()
 
 
 def test_unsupported_suffix(database: Database, tmp_path: Path) -> None:

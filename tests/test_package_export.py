@@ -503,6 +503,49 @@ def test_cli_text_shows_grouped_hash(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert format_hash(digest) in out
 
 
+def test_cli_warnings_counted_by_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import_sample(tmp_path / "municipality").close()
+    db = str(tmp_path / "municipality" / "db.sqlite")
+
+    status = main(["export-package", "--db", db, "--out", str(tmp_path / "out"), "--lang", "en"])
+    err = capsys.readouterr().err.splitlines()
+
+    assert status == 0
+    summary = [line for line in err if line.startswith("Warning: ")]
+    assert summary != []
+    assert len(summary) == len(set(summary))
+    assert all(" building: " in line or " buildings: " in line for line in summary)
+    assert not any(valid_prt(1) in line for line in err)
+    assert err[-1] == "Add --all-warnings to list the buildings of each warning."
+
+
+def test_cli_all_warnings_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import_sample(tmp_path / "municipality").close()
+    db = str(tmp_path / "municipality" / "db.sqlite")
+
+    out = str(tmp_path / "out")
+    status = main(["export-package", "--db", db, "--out", out, "--lang", "en", "--all-warnings"])
+    err = capsys.readouterr().err
+
+    assert status == 0
+    assert f"Warning: {valid_prt(1)}: " in err
+    assert "--all-warnings" not in err
+
+
+def test_cli_first_package_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import_sample(tmp_path / "municipality").close()
+    db = str(tmp_path / "municipality" / "db.sqlite")
+
+    main(["export-package", "--db", db, "--out", str(tmp_path / "out"), "--lang", "en"])
+    first = capsys.readouterr().out
+    main(["export-package", "--db", db, "--out", str(tmp_path / "out"), "--lang", "en"])
+    second = capsys.readouterr().out
+
+    assert "Package number 1 is the first one. It lists the " in first
+    assert "–" not in first
+    assert "Package number 2. Changes since package 1: " in second
+
+
 # Other refusals
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.package_helpers import folder_state, import_sample, write_zip, zip_members
 from tilaapp.cli.main import main
+from tilaapp.domain.formatting import format_timestamp
 from tilaapp.services.package_export import export_package
 from tilaapp.services.package_format import (
     BUILDINGS,
@@ -20,6 +21,7 @@ from tilaapp.services.package_format import (
     MANIFEST,
     MAX_COMPRESSION_RATIO,
     MEMBERS,
+    format_hash,
     json_bytes,
     load_json,
 )
@@ -88,6 +90,20 @@ def test_cli_valid_exit_0(package: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert printed["status"] == "valid"
     assert printed["manifest_sha256"] == hashlib.sha256(zip_members(package)[MANIFEST]).hexdigest()
     assert printed["problems"] == []
+
+
+def test_cli_valid_text_names_condition(package: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["verify-package", str(package), "--lang", "en"])
+    lines = capsys.readouterr().out.splitlines()
+    digest = hashlib.sha256(zip_members(package)[MANIFEST]).hexdigest()
+
+    assert status == 0
+    assert lines[0].startswith(f"The package {package} is intact, provided that its identity")
+    assert lines[1] == format_hash(digest)
+    # 8.30 UTC on 2 March is 10.30 in Helsinki (EET, UTC+2).
+    assert lines[2].endswith(f"made {format_timestamp(NOW, 'en')}.")
+    assert "10:30" in lines[2]
+    assert "UTC" not in lines[2]
 
 
 # Tampering
@@ -276,6 +292,34 @@ def test_not_a_zip(work: Path) -> None:
     path = work / "plain.zip"
     path.write_bytes(b"this is no zip file")
     assert checks(path) == [("not_a_zip", None)]
+
+
+def test_truncated_zip_reason_worded(
+    package: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = work / "cut.zip"
+    path.write_bytes(package.read_bytes()[:-30])
+
+    status = main(["verify-package", str(path), "--lang", "en"])
+    err = capsys.readouterr().err
+
+    assert status == 1
+    assert "is not a zip file, or it is cut short" in err
+    assert "central directory" not in err
+
+
+def test_schema_problem_names_member_first(
+    members: list[tuple[str, bytes]], work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = load_json(dict(members)[MANIFEST])
+    manifest["sequence"] = "one"
+    path = write_zip(work / "schema.zip", with_manifest(members, manifest))
+
+    main(["verify-package", str(path), "--lang", "en"])
+    first = capsys.readouterr().err.splitlines()[0]
+
+    assert first.startswith(f"Member {MANIFEST} does not match its schema. ")
+    assert "$.sequence" in first
 
 
 def test_zip64_rejected(members: list[tuple[str, bytes]], work: Path) -> None:

@@ -497,10 +497,7 @@ def test_parse_slash_date_finnish_rejected() -> None:
 
 def test_parse_nonexistent_day() -> None:
     result = parse("completion_date", "31.2.2020")
-    assert result.message == (
-        "Completion date: enter a date such as 1.2.2020, a month such as 8.1962 or a year "
-        "such as 1962."
-    )
+    assert result.message == "Completion date: the month 02/2020 has no day 31."
 
 
 def test_parse_future_date() -> None:
@@ -534,3 +531,17 @@ def test_message_in_finnish_formats_numbers() -> None:
     message = check("gross_floor_area", Decimal(-1)).message
     assert message is not None
     assert "500\u00a0000" in message
+
+
+@pytest.mark.parametrize(
+    ("language", "month"), [("fi", "2.2020"), ("sv", "2.2020"), ("en", "02/2020")]
+)
+def test_missing_day_named_in_editor(language: str, month: str) -> None:
+    i18n.set_language(language)
+    result = parse("condition_date", "31.2.2020", language)
+
+    assert not result.ok
+    assert result.message is not None
+    assert f" {month} " in result.message
+    assert "31" in result.message
+    assert "2020-02" not in result.message

@@ -20,6 +20,7 @@ from typing import Any
 import openpyxl
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from tilaapp import i18n
@@ -322,6 +323,8 @@ def test_age_chart_plots_ryhti_decades(qtbot: QtBot, coarse_path: Path) -> None:
 
 def test_share_chart_uses_percent(qtbot: QtBot, referenced_path: Path) -> None:
     dialog = _open_dialog(qtbot, referenced_path)
+    basis = BuildingSet.ALL_BUILDINGS.value
+    dialog.basis_combo.setCurrentIndex(dialog.basis_combo.findData(basis))
     plot = _bar_page(dialog, "building_count_by_class")
 
     assert plot.chart is not None
@@ -538,4 +541,44 @@ def test_scatter_xlsx_export_reads_back(
     populations = [row[1] for row in rows if isinstance(row[1], int | float)]
     assert len(populations) == 4
     assert all(not math.isnan(value) for value in populations)
+    _close(dialog)
+
+
+# ------------------------------------------------------------------ defaults and layout
+
+
+def test_default_basis_is_group_owned(qtbot: QtBot, database_path: Path) -> None:
+    dialog = _open_dialog(qtbot, database_path)
+
+    assert dialog.basis() == BuildingSet.GROUP_OWNED.value
+    assert dialog.basis_combo.findData(BuildingSet.ALL_BUILDINGS.value) >= 0
+    chart = dialog.shown_chart("building_count_by_class")
+    assert chart.basis == BuildingSet.GROUP_OWNED.value
+    _close(dialog)
+
+
+def test_bar_click_hint_outside_image(qtbot: QtBot, database_path: Path) -> None:
+    dialog = _open_dialog(qtbot, database_path)
+    page = dialog.pages["building_count_by_class"]
+    dialog.tabs.setCurrentWidget(page)
+    hint = i18n.gettext("Click a bar of the own buildings to list them.")
+
+    assert page.hint_label.isVisible()
+    assert page.hint_label.text() == hint
+    assert not page.figure.isAncestorOf(page.hint_label)
+    texts = [label.text() for label in page.figure.findChildren(QLabel)]
+    assert all(hint not in text for text in texts)
+    _close(dialog)
+
+
+def test_scatter_words_sit_at_top(qtbot: QtBot, database_path: Path) -> None:
+    dialog = _open_dialog(qtbot, database_path)
+    page = dialog.pages[SCATTER_CHART]
+    dialog.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.notes_label.isVisible())
+
+    assert not page.plot.isVisible()
+    notes_bottom = page.notes_label.geometry().bottom()
+    assert notes_bottom < page.figure.height() // 3
+    assert page.title_label.geometry().top() < page.figure.height() // 10
     _close(dialog)

@@ -157,3 +157,78 @@ def test_mapping_without_key_reported(qtbot: QtBot, workspace: Workspace, invent
 
     assert "no column to find buildings" in dialog.status_label.text()
     assert dialog.import_result is None
+
+
+def wait_for_status(qtbot: QtBot, dialog: InventoryImportDialog) -> str:
+    qtbot.waitUntil(lambda: dialog.status_label.text() != "", timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not dialog.workspace.worker.busy, timeout=TIMEOUT_MS)
+    return dialog.status_label.text()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("tyhja.csv", b"", "The file tyhja.csv is empty."),
+        ("puuttuu.csv", None, "The file puuttuu.csv was not found."),
+        ("teksti.xlsx", b"Nimi;Osoite\nKoulu;Kuja 1\n", "is not an Excel workbook"),
+    ],
+)
+def test_rejected_file_described(
+    qtbot: QtBot,
+    workspace: Workspace,
+    tmp_path: Path,
+    name: str,
+    content: bytes | None,
+    expected: str,
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    dialog = InventoryImportDialog(workspace, path)
+    qtbot.addWidget(dialog)
+
+    status = wait_for_status(qtbot, dialog)
+
+    assert expected in status
+    assert "unexpectedly" not in status
+    assert dialog.table is None
+
+
+def test_formula_cells_listed(qtbot: QtBot, workspace: Workspace, tmp_path: Path) -> None:
+    first = identifiers(workspace, 1)[0]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Pysyvä rakennustunnus", "Kerrosala"])
+    sheet.append([first, "=100*2"])
+    path = tmp_path / "kaavat.xlsx"
+    workbook.save(path)
+
+    dialog = open_dialog(qtbot, workspace, path)
+
+    listed = [
+        dialog.cell_problems_list.item(row).text()
+        for row in range(dialog.cell_problems_list.count())
+    ]
+    assert len(listed) == 1
+    assert listed[0].startswith("row 2, column Kerrosala: ")
+    assert "formula" in listed[0]
+    assert not dialog.cell_problems_list.isHidden()
+    save_screenshot(dialog, "inventory_formula.png")
+
+
+def test_numbers_shown_as_in_file(qtbot: QtBot, workspace: Workspace, tmp_path: Path) -> None:
+    first = identifiers(workspace, 1)[0]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Pysyvä rakennustunnus", "Postinumero", "Kerrosala"])
+    sheet.append([first, 19600, 1234.5])
+    path = tmp_path / "numerot.xlsx"
+    workbook.save(path)
+
+    dialog = open_dialog(qtbot, workspace, path)
+
+    preview = [dialog.preview_table.item(0, column).text() for column in (1, 2)]
+    assert preview == ["19600", "1234.5"]
+    assert dialog.columns_table.item(1, 1).text() == "19600"
+    assert dialog.columns_table.item(2, 1).text() == "1234.5"
+    save_screenshot(dialog, "inventory_numbers.png")

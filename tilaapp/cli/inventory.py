@@ -245,7 +245,7 @@ def _result_lines(result: InventoryImport) -> list[str]:
         lines.append(
             "  "
             + _("row {row}, column {column}: {message} The value was not applied.").format(
-                row=problem.row, column=problem.column, message=problem.message
+                row=problem.row, column=problem.column_text, message=problem.message
             )
         )
     for cell_problem in result.table.problems:

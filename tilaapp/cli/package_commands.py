@@ -45,6 +45,11 @@ def add_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
         help=_("folder to write the package into; created if missing"),
     )
     export.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    export.add_argument(
+        "--all-warnings",
+        action="store_true",
+        help=_("list every warning with its building, not only a count of each kind"),
+    )
 
     verify = commands.add_parser(
         "verify-package",
@@ -80,7 +85,7 @@ def run_export_package(args: argparse.Namespace) -> int:
     except ExportBlocked as error:
         if args.json:
             _print_json(_blocked_json(error))
-        _print_findings(error.findings)
+        _print_findings(error.findings, all_warnings=args.all_warnings)
         return _print_errors(error)
     except Exception as error:
         return _print_errors(error)
@@ -88,7 +93,7 @@ def run_export_package(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(_export_json(result))
         return EXIT_OK
-    _print_findings(result.warnings)
+    _print_findings(result.warnings, all_warnings=args.all_warnings)
     print(_export_text(result))
     return EXIT_OK
 
@@ -109,9 +114,33 @@ def finding_text(finding: Finding) -> str:
     return _("Warning: {building}: {message}").format(building=building, message=finding.message)
 
 
-def _print_findings(findings: tuple[Finding, ...]) -> None:
+def _print_findings(findings: tuple[Finding, ...], *, all_warnings: bool) -> None:
+    """Print every error, and every warning or only a count of each kind of warning."""
     for finding in findings:
-        print(finding_text(finding), file=sys.stderr)
+        if finding.is_error or all_warnings:
+            print(finding_text(finding), file=sys.stderr)
+    if not all_warnings:
+        for line in warning_summary(findings):
+            print(line, file=sys.stderr)
+
+
+def warning_summary(findings: tuple[Finding, ...]) -> list[str]:
+    """Return one line per kind of warning with its count of buildings, then a hint."""
+    counts: dict[str, int] = {}
+    for finding in findings:
+        if not finding.is_error:
+            counts[finding.message] = counts.get(finding.message, 0) + 1
+    lines = [
+        ngettext(
+            "Warning: {count} building: {message}",
+            "Warning: {count} buildings: {message}",
+            count,
+        ).format(count=count, message=message)
+        for message, count in counts.items()
+    ]
+    if lines:
+        lines.append(_("Add --all-warnings to list the buildings of each warning."))
+    return lines
 
 
 def _finding_json(finding: Finding) -> dict[str, Any]:
@@ -159,15 +188,25 @@ def _export_text(result: PackageResult) -> str:
             "Wrote the update package {path}: {count} buildings.",
             result.buildings,
         ).format(path=result.path, count=result.buildings),
-        _("Package number {sequence}. Changes since package {since}: {changes}.").format(
-            sequence=result.sequence,
-            since=result.since_sequence if result.since_sequence is not None else "–",
-            changes=result.changes,
-        ),
+        _changes_line(result),
         _("Identity of the package (SHA-256 of manifest.json), to read over the phone:"),
         format_hash(result.manifest_sha256),
     ]
     return "\n".join(lines)
+
+
+def _changes_line(result: PackageResult) -> str:
+    if result.since_sequence is None:
+        return ngettext(
+            "Package number {sequence} is the first one. It lists the {changes} change "
+            "recorded so far.",
+            "Package number {sequence} is the first one. It lists the {changes} changes "
+            "recorded so far.",
+            result.changes,
+        ).format(sequence=result.sequence, changes=result.changes)
+    return _("Package number {sequence}. Changes since package {since}: {changes}.").format(
+        sequence=result.sequence, since=result.since_sequence, changes=result.changes
+    )
 
 
 # verify-package
@@ -215,24 +254,29 @@ def _verify_json(result: VerificationResult) -> dict[str, Any]:
 
 
 def _verify_text(result: VerificationResult) -> str:
-    from tilaapp.services.package_format import format_hash
+    from tilaapp.domain.formatting import format_timestamp
+    from tilaapp.services.package_format import format_hash, parse_utc_text
 
     manifest = result.manifest
     assert manifest is not None and result.manifest_sha256 is not None, "a valid package"
     municipality = manifest["municipality"]
+    # Anyone can rebuild the manifest after editing a member, so only the identity that
+    # the sender gives by another channel proves that nothing was changed.
     lines = [
-        _("The package {path} is valid.").format(path=result.path),
-        _("Municipality {name} ({code}), package number {sequence}, made {created} UTC.").format(
+        _(
+            "The package {path} is intact, provided that its identity (SHA-256 of "
+            "manifest.json) is the same as the one the sender gave you:"
+        ).format(path=result.path),
+        format_hash(result.manifest_sha256),
+        _("Municipality {name} ({code}), package number {sequence}, made {created}.").format(
             name=municipality["name_fi"],
             code=municipality["code"],
             sequence=manifest["sequence"],
-            created=manifest["created_at"].replace("T", " ").removesuffix("Z"),
+            created=format_timestamp(parse_utc_text(manifest["created_at"])),
         ),
         ngettext("{count} building.", "{count} buildings.", manifest["counts"]["buildings"]).format(
             count=manifest["counts"]["buildings"]
         ),
-        _("Identity of the package (SHA-256 of manifest.json), to compare with the sender's:"),
-        format_hash(result.manifest_sha256),
     ]
     return "\n".join(lines)
 

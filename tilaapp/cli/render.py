@@ -19,6 +19,7 @@ from tilaapp.domain.formatting import (
     format_decimal,
     format_money,
     format_partial_date,
+    format_timestamp,
 )
 from tilaapp.domain.identifiers import format_property_identifier
 from tilaapp.domain.municipalities import municipality_name
@@ -109,6 +110,21 @@ def _extraction_date_text(report: FileReport) -> str:
     return _("extraction date {date} (the import date; the file carries none)").format(date=date)
 
 
+def _imported_before_text(report: FileReport) -> str:
+    """Return the line of a file that was not read because it was imported before."""
+    if report.imported_before_at is None:
+        return _("The same file was imported before, so it was not read again.")
+    return _(
+        "File {file}: {source}. The same file was imported before, on {imported}, with "
+        "extraction date {date}, so it was not read again."
+    ).format(
+        file=report.file_name,
+        source=source_name(report.source),
+        imported=format_timestamp(report.imported_before_at),
+        date=format_date(report.extraction_date),
+    )
+
+
 def _problem_text(problem: RowProblem) -> str:
     place = []
     if problem.sheet:
@@ -126,6 +142,8 @@ def _problem_text(problem: RowProblem) -> str:
 
 
 def _file_text(report: FileReport) -> list[str]:
+    if report.already_imported:
+        return [_imported_before_text(report)]
     lines = [
         _("File {file}: {source}, {date}.").format(
             file=report.file_name,
@@ -133,9 +151,6 @@ def _file_text(report: FileReport) -> list[str]:
             date=_extraction_date_text(report),
         )
     ]
-    if report.already_imported:
-        lines.append("  " + _("The same file was imported before, so it was not read again."))
-        return lines
     counts = report.counts()
     lines.append(
         "  "

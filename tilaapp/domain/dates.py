@@ -23,6 +23,24 @@ _FINNISH_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 _EMPTY_REGISTER_DATE = "00000000"
 
 
+class DayNotInMonth(ValueError):
+    """A day that the month does not have, such as 31 February."""
+
+    def __init__(self, year: int, month: int, day: int) -> None:
+        from tilaapp.domain.formatting import format_partial_date
+
+        self.year = year
+        self.month = month
+        self.day = day
+        self.month_text = format_partial_date(PartialDate(year, month))
+        """The month as the UI language writes it: fi ``2.2020``."""
+        super().__init__(
+            _("day {day} does not exist in the month {month}").format(
+                day=day, month=self.month_text
+            )
+        )
+
+
 @dataclass(frozen=True, order=True)
 class PartialDate:
     """A calendar date whose month, or day, may be unknown.
@@ -55,11 +73,7 @@ class PartialDate:
 
         days_in_month = calendar.monthrange(self.year, self.month)[1]
         if not 1 <= self.day <= days_in_month:
-            raise ValueError(
-                _("day {day} does not exist in {year:04d}-{month:02d}").format(
-                    day=self.day, year=self.year, month=self.month
-                )
-            )
+            raise DayNotInMonth(self.year, self.month, self.day)
 
     def isoformat(self) -> str:
         """Return the ISO 8601 form in this date's precision: ``1962``, ``1962-08``, …"""

@@ -24,7 +24,7 @@ from typing import Any
 
 from tilaapp.domain.codelists import is_known_code, list_codes, normalise_code
 from tilaapp.domain.coordinates import FINLAND_TM35_BOUNDS
-from tilaapp.domain.dates import PartialDate
+from tilaapp.domain.dates import DayNotInMonth, PartialDate
 from tilaapp.domain.fields import FIELDS_BY_NAME, LOCAL, FieldKind, FieldSpec
 from tilaapp.domain.formatting import format_decimal, format_partial_date
 from tilaapp.domain.identifiers import normalise_property_identifier
@@ -518,6 +518,13 @@ def _parse_date(
 ) -> ValidationResult:
     try:
         value = _date_from_text(text, language)
+    except DayNotInMonth as error:
+        return _error(
+            spec,
+            _("{field}: the month {month} has no day {day}.").format(
+                field=_label(spec), month=error.month_text, day=error.day
+            ),
+        )
     except ValueError:
         value = None
 

@@ -85,6 +85,9 @@ class FileReport:
     extraction_date_origin: str
     batch_id: int | None = None
     already_imported: bool = False
+    imported_before_at: datetime.datetime | None = None
+    """The time of the earlier import of the same file, set with ``already_imported``.
+    The report's extraction date and its origin are then the earlier import's."""
     rows_read: dict[str, int] = field(default_factory=dict)
     skipped_sheets: list[str] = field(default_factory=list)
     buildings_in_file: int = 0
@@ -216,10 +219,18 @@ def _extraction_date(
 
 
 def _already_imported(session: Session, sha256: str, source: str, scope: str) -> bool:
-    query = select(ImportBatch.id).where(
-        ImportBatch.sha256 == sha256, ImportBatch.source == source, ImportBatch.scope == scope
+    return _earlier_import(session, sha256, source, scope) is not None
+
+
+def _earlier_import(session: Session, sha256: str, source: str, scope: str) -> ImportBatch | None:
+    query = (
+        select(ImportBatch)
+        .where(
+            ImportBatch.sha256 == sha256, ImportBatch.source == source, ImportBatch.scope == scope
+        )
+        .order_by(ImportBatch.id)
     )
-    return session.execute(query.limit(1)).first() is not None
+    return session.scalars(query.limit(1)).first()
 
 
 def _any_new(database: Database, files: list[_InputFile], scope: str) -> bool:
@@ -305,8 +316,13 @@ class _Importer:
         # A database without batches has imported nothing, so the hash can wait.
         if self._has_batches():
             report.sha256 = item.sha256
-            if _already_imported(self.session, report.sha256, report.source, report.scope):
+            earlier = _earlier_import(self.session, report.sha256, report.source, report.scope)
+            if earlier is not None:
+                # The dates of this run were never used, so the earlier import's are shown.
                 report.already_imported = True
+                report.imported_before_at = earlier.imported_at
+                report.extraction_date = earlier.extraction_date
+                report.extraction_date_origin = earlier.extraction_date_origin
                 log.info("Skipped %s: the same file was imported before (%s)", path, report.sha256)
                 return report
 

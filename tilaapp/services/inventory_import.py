@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tilaapp.domain.cells import cell_to_field_value
+from tilaapp.domain.fields import FieldKind
 from tilaapp.domain.validation import field_spec, validate_value
 from tilaapp.i18n import gettext as _
 from tilaapp.services.editing import (
@@ -74,7 +75,16 @@ class ValueProblem:
     column: str
     field: str
     message: str
+    """A whole sentence without the field's label, because ``column_text`` names the field."""
     value: str | None
+
+    @property
+    def column_text(self) -> str:
+        """Return the column's name, followed by the field's label when the two differ."""
+        label = _(field_spec(self.field).label)
+        if self.column.casefold().strip() == label.casefold():
+            return self.column
+        return f"{self.column} ({label})"
 
 
 @dataclass
@@ -91,6 +101,8 @@ class InventoryImport:
     added_buildings: list[int] = field(default_factory=list)
     """Ids of the local buildings added for rows without a building."""
     added_rows: list[int] = field(default_factory=list)
+    date_columns: frozenset[str] = frozenset()
+    """The columns that the mapping reads as dates."""
     applied: bool = False
     step: EditStep | None = None
 
@@ -195,7 +207,12 @@ def _plan(
     session: Session, store: LocalValueStore, table: Table, mapping: ColumnMapping
 ) -> InventoryImport:
     matches = match_rows(session, table, mapping)
-    result = InventoryImport(table.path, mapping.name, table, matches)
+    date_columns = frozenset(
+        column
+        for column, field_name in mapping.value_columns().items()
+        if field_spec(field_name).kind is FieldKind.DATE
+    )
+    result = InventoryImport(table.path, mapping.name, table, matches, date_columns=date_columns)
     matched = {match.row: match.building_id for match in matches if match.building_id is not None}
     store.load(session, sorted(set(matched.values())))
     for row in table.rows:
@@ -243,8 +260,18 @@ def _row_values(
 
 
 def _problem(row: int, column: str, field_name: str, message: str, cell: object) -> ValueProblem:
-    personal = field_spec(field_name).personal
-    return ValueProblem(row, column, field_name, message, None if personal else str(cell))
+    spec = field_spec(field_name)
+    sentence = _sentence(message.removeprefix(_(spec.label) + ": "))
+    return ValueProblem(row, column, field_name, sentence, None if spec.personal else str(cell))
+
+
+def _sentence(text: str) -> str:
+    """Return ``text`` with a capital first letter and a full stop, as the UI joins sentences."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _rows_to_add(result: InventoryImport) -> list[RowMatch]:

@@ -167,6 +167,20 @@ class ListExportNotReplaceable(ListExportError):
         ).format(path=self.path)
 
 
+class ListExportFolderMissing(ListExportError):
+    """The folder of the export path does not exist."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path}: the folder {path.parent} does not exist")
+
+    def message(self) -> str:
+        return _(
+            "The folder {folder} does not exist, so {file} could not be written. Choose an "
+            "existing folder."
+        ).format(folder=self.path.parent, file=self.path.name)
+
+
 # Texts of the list
 
 
@@ -208,13 +222,16 @@ def _core_properties(path: Path) -> bytes:
 
 
 def check_export_path(path: Path, *, replace: bool = False) -> None:
-    """Raise ``ListExportNotReplaceable`` unless ``path`` may be written.
+    """Raise ``ListExportNotReplaceable`` or ``ListExportFolderMissing`` unless ``path``
+    may be written.
 
     A folder is never replaced. An existing file is replaced when an earlier list export
     wrote it, or when ``replace`` is True because the user agreed to overwrite it.
     """
     if path.is_dir():
         raise ListExportNotReplaceable(path, is_folder=True)
+    if not path.parent.is_dir():
+        raise ListExportFolderMissing(path)
     if path.exists() and not replace and not is_list_export(path):
         raise ListExportNotReplaceable(path, is_folder=False)
 
@@ -239,8 +256,9 @@ def export_list(
     ``all_buildings``, ``sort_column`` and ``descending``, so the register list must be
     complete (``listing.ensure_list``). The format follows the suffix: .xlsx or .csv.
     Raises ``UnsupportedExportFormat``, ``UnknownListColumn``,
-    ``ListExportNotReplaceable`` (see ``check_export_path``), ``ListExportTargetLocked``
-    when the operating system does not let the file be replaced, and ``OSError``.
+    ``ListExportNotReplaceable`` and ``ListExportFolderMissing`` (see
+    ``check_export_path``), ``ListExportTargetLocked`` when the operating system does not
+    let the file be replaced, and ``OSError`` that names ``path``, never the temporary file.
     """
     file_format = export_format(path)
     chosen = check_columns(columns)
@@ -262,6 +280,12 @@ def export_list(
         else:
             count = _write_csv(temporary, chosen, rows)
         _move_into_place(temporary, path)
+    except ListExportError:
+        raise
+    except OSError as error:
+        # The user chose ``path``, so the temporary file's name would only confuse them.
+        log.warning("Could not write %s: %s", error.filename, error)
+        raise OSError(error.errno, error.strerror, str(path)) from error
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -136,8 +136,16 @@ def check_mapping(mapping: ColumnMapping) -> None:
         problems.append(
             _(
                 "The mapping names no column to find buildings by. Map a column to "
-                "permanent_building_identifier, old_building_identifier, property_identifier "
-                "with building_number, or street_address (or street_name with house_number)."
+                "{identifier}, {old_identifier} or {address}, or map two columns: {property} "
+                "and {number}, or {street} and {house}."
+            ).format(
+                identifier=target_label(MatchKey.PERMANENT_BUILDING_IDENTIFIER),
+                old_identifier=target_label(MatchKey.OLD_BUILDING_IDENTIFIER),
+                property=target_label(MatchKey.PROPERTY_IDENTIFIER),
+                number=target_label(MatchKey.BUILDING_NUMBER),
+                address=target_label(MatchKey.STREET_ADDRESS),
+                street=target_label(MatchKey.STREET_NAME),
+                house=target_label(MatchKey.HOUSE_NUMBER),
             )
         )
     if mapping.header_row is not None and mapping.header_row < 1:
@@ -152,6 +160,15 @@ def check_mapping(mapping: ColumnMapping) -> None:
         )
     if problems:
         raise InvalidMapping(mapping.name, problems)
+
+
+def target_label(target: str) -> str:
+    """Return the translated label of a match key or field, or ``target`` if it is neither."""
+    if target in MATCH_KEYS:
+        return _(MATCH_KEY_LABELS[MatchKey(target)])
+    if is_editable(target):
+        return _(field_spec(target).label)
+    return target
 
 
 def _is_known_encoding(name: str) -> bool:
@@ -195,7 +212,7 @@ def _target_problems(columns: Mapping[str, str]) -> list[str]:
         elif target in seen:
             problems.append(
                 _("Columns {first} and {second} are both mapped to {target}.").format(
-                    first=seen[target], second=source, target=target
+                    first=seen[target], second=source, target=target_label(target)
                 )
             )
         seen.setdefault(target, source)
@@ -204,7 +221,7 @@ def _target_problems(columns: Mapping[str, str]) -> list[str]:
         if key.value in seen and partner.value not in seen:
             problems.append(
                 _("Column {column} is mapped to {key}, which needs a column for {partner}.").format(
-                    column=seen[key.value], key=key.value, partner=partner.value
+                    column=seen[key.value], key=target_label(key), partner=target_label(partner)
                 )
             )
     return problems
@@ -229,6 +246,47 @@ def suggest_columns(headers: list[str]) -> dict[str, str]:
     return suggested
 
 
+# Headers that municipal inventories use for a field or key besides its label, in
+# Finnish, Swedish and English, written as ``_folded`` leaves them.
+HEADER_SYNONYMS: dict[str, str] = {
+    "rakennustunnus": "permanent_building_identifier",
+    "prt": "permanent_building_identifier",
+    "vtjprt": "permanent_building_identifier",
+    "byggnadsbeteckning": "permanent_building_identifier",
+    "buildingidentifier": "permanent_building_identifier",
+    "kiinteistötunnus": "property_identifier",
+    "fastighetsbeteckning": "property_identifier",
+    "rakennusnumero": "building_number",
+    "byggnadsnummer": "building_number",
+    "osoite": "street_address",
+    "katuosoite": "street_address",
+    "lähiosoite": "street_address",
+    "adress": "street_address",
+    "gatuadress": "street_address",
+    "address": "street_address",
+    "katu": "street_name",
+    "gata": "street_name",
+    "osoitenumero": "house_number",
+    "talonumero": "house_number",
+    "husnummer": "house_number",
+    "postinumero": "postal_code",
+    "postinro": "postal_code",
+    "postnummer": "postal_code",
+    "nimi": "local_name",
+    "rakennuksennimi": "local_name",
+    "kohteennimi": "local_name",
+    "namn": "local_name",
+    "byggnadensnamn": "local_name",
+    "name": "local_name",
+    "kuntoarviopvm": "condition_date",
+    "kuntoarviopäivämäärä": "condition_date",
+    "kuntoarvionpvm": "condition_date",
+    "kuntoarviopäivä": "condition_date",
+    "konditionsbedömningdatum": "condition_date",
+    "konditionsbedömningsdatum": "condition_date",
+}
+
+
 def _target_names() -> dict[str, str]:
     labels: dict[str, str] = {}
     for key, label in MATCH_KEY_LABELS.items():
@@ -241,14 +299,19 @@ def _target_names() -> dict[str, str]:
     for language in LANGUAGES:
         catalogue = load_translations(language)
         for label, target in labels.items():
-            names.setdefault(_folded(catalogue.gettext(label)), target)
+            translated = catalogue.gettext(label)
+            names.setdefault(_folded(translated), target)
+            # "Katuosoite (katu ja numero)" is also matched as "Katuosoite".
+            names.setdefault(_folded(translated.split("(")[0]), target)
     for target in labels.values():
         names.setdefault(_folded(target), target)
+    for synonym, target in HEADER_SYNONYMS.items():
+        names.setdefault(synonym, target)
     return names
 
 
 def _folded(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if not ch.isspace() and ch not in "-\u00ad_")
+    return "".join(ch for ch in text.casefold() if not ch.isspace() and ch not in "-\u00ad_.")
 
 
 def mapping_from_document(name: str, document: object) -> ColumnMapping:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from tilaapp.domain.formatting import format_timestamp
 from tilaapp.domain.validation import ValidationError
+from tilaapp.i18n import N_, ngettext
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext
 from tilaapp.services.aggregation import (
     NotANationalDatabase,
     PackageAlreadyReceived,
@@ -38,12 +40,15 @@ from tilaapp.services.portfolio import HomeMunicipalityConflict, UnknownMunicipa
 from tilaapp.services.portfolio_edit import PortfolioError
 from tilaapp.services.queries import BuildingNotFound, InvalidBuildingReference
 from tilaapp.services.reference import InvalidReference, OutputNotReplaceable
+from tilaapp.sources.records import FileRejected
 from tilaapp.storage.database import (
     DatabaseNotFound,
     NotADatabaseError,
     SchemaTooNewError,
     StorageError,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _own_message(error: ValidationError | EditConflict | PortfolioError) -> list[str]:
@@ -83,6 +88,10 @@ def _edited_list_outdated(error: EditedListOutdated) -> list[str]:
             "changed. Import the file again to see its changes against the current values."
         ).format(building=error.building)
     ]
+
+
+def _file_rejected(error: FileRejected) -> list[str]:
+    return [error.message()]
 
 
 def _rejected(error: ImportRejected) -> list[str]:
@@ -148,12 +157,41 @@ def _invalid_reference_file(error: InvalidReference) -> list[str]:
     ]
 
 
+# Sentences for the operating system's common errors, because its own text (strerror) is
+# in English whatever the user's language. ``{path}`` is the file or folder it names.
+_ERRNO_MESSAGES: dict[int, str] = {
+    errno.ENOENT: N_("The file or folder {path} was not found."),
+    errno.EACCES: N_(
+        "You have no permission to use {path}. Check the file's permissions or choose "
+        "another file or folder."
+    ),
+    errno.EPERM: N_(
+        "You have no permission to use {path}. Check the file's permissions or choose "
+        "another file or folder."
+    ),
+    errno.ENOSPC: N_(
+        "The disk is full, so {path} could not be written. Free some space or choose "
+        "another disk, and try again."
+    ),
+    errno.EROFS: N_(
+        "{path} is on a read-only disk, so it could not be written. Choose another folder."
+    ),
+    errno.EISDIR: N_("{path} is a folder, not a file."),
+    errno.ENOTDIR: N_("A part of the path {path} is a file, not a folder."),
+}
+
+
 def _file_error(error: OSError) -> list[str]:
+    log.info("File error %s (errno %s) on %s", error.strerror, error.errno, error.filename)
+    path = error.filename if error.filename is not None else ""
     if isinstance(error, IsADirectoryError):
-        return [_("{path} is a folder, not a file.").format(path=error.filename)]
+        return [_(_ERRNO_MESSAGES[errno.EISDIR]).format(path=path)]
+    template = _ERRNO_MESSAGES.get(error.errno) if error.errno is not None else None
+    if template is not None:
+        return [_(template).format(path=path)]
     return [
         _("The file {path} could not be read or written: {reason}").format(
-            path=error.filename, reason=error.strerror
+            path=path, reason=error.strerror
         )
     ]
 
@@ -318,6 +356,7 @@ _DESCRIBERS: tuple[tuple[type[Exception], Callable[[Any], list[str]]], ...] = (
     (EditConflict, _own_message),
     (PortfolioError, _own_message),
     (ImportRejected, _rejected),
+    (FileRejected, _file_rejected),
     (InvalidMapping, _invalid_mapping),
     (MappingNotFound, _mapping_not_found),
     (MappedColumnMissing, _mapped_column_missing),

@@ -107,6 +107,14 @@ def utc_text(moment: datetime.datetime) -> str:
     return utc.isoformat().replace("+00:00", "Z")
 
 
+def parse_utc_text(text: str) -> datetime.datetime:
+    """Parse a time that ``utc_text`` wrote; raise ValueError for text without a time zone."""
+    moment = datetime.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"time {text!r} has no time zone: expected UTC with a Z")
+    return moment.astimezone(datetime.UTC)
+
+
 def json_bytes(document: Mapping[str, Any]) -> bytes:
     """Return ``document`` as the UTF-8 JSON text of a package member.
 

@@ -121,7 +121,10 @@ _STOP_BEFORE_READING = frozenset(
 )
 
 _MESSAGES: Mapping[Check, str] = {
-    Check.NOT_A_ZIP: N_("{path} is not a zip file ({detail}), so it is not an update package."),
+    # zipfile's own reason is English, so it goes only to the log (``detail``).
+    Check.NOT_A_ZIP: N_(
+        "{path} is not a zip file, or it is cut short, so it is not an update package."
+    ),
     Check.PACKAGE_TOO_LARGE: N_(
         "{path} has {size} bytes; an update package may have at most {limit} bytes."
     ),
@@ -163,7 +166,9 @@ _MESSAGES: Mapping[Check, str] = {
     Check.FORMAT_VERSION: N_(
         "Member {member} has the format {found}; this version of tilaapp reads {expected}."
     ),
-    Check.SCHEMA: N_("Member {member} does not match its schema: {detail}"),
+    Check.SCHEMA: N_(
+        "Member {member} does not match its schema. The validator's detail, in English: {detail}"
+    ),
     Check.LISTED_TWICE: N_("Member {member} is listed more than once in manifest.json."),
     Check.MEMBER_MISSING: N_(
         "Member {member} is listed in manifest.json but missing from the package."
@@ -252,6 +257,7 @@ def verify_package(path: Path, *, limits: VerifyLimits | None = None) -> Verific
         try:
             archive = zipfile.ZipFile(file)
         except (zipfile.BadZipFile, ValueError, EOFError) as error:
+            log.warning("Package %s is not a readable zip: %s", path, error)
             result.add_problem(Check.NOT_A_ZIP, None, detail=str(error))
             return result
         with archive:
@@ -283,6 +289,7 @@ def _check_file(
     tail = file.read()
     offset = tail.rfind(_END_RECORD_SIGNATURE)
     if offset < 0 or len(tail) - offset < _END_RECORD.size:
+        log.warning("Package %s has no end of central directory record", path)
         result.add_problem(Check.NOT_A_ZIP, None, detail="no end of central directory record")
         return False
 

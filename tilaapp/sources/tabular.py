@@ -2,7 +2,9 @@
 
 The format is recognised by content, never by the file's name. A zip with a workbook
 part is a workbook. An OLE2 file is an encrypted workbook or an old .xls, which is
-rejected. Anything else is read as CSV text, and binary content is rejected there. Every file is
+rejected. A file named as a workbook (``WORKBOOK_SUFFIXES``) whose content is not one is
+rejected, because reading it as CSV text would show a table the user never saw in Excel.
+Anything else is read as CSV text, and binary content is rejected there. Every file is
 checked against ``MAX_FILE_SIZE`` before it is opened, and its cells are counted
 against ``MAX_CELLS`` while its rows are streamed.
 """
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 LOCK_FILE_PREFIX = "~$"
 """Excel keeps a small lock file named ``~$`` and the workbook's name beside an open workbook."""
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv")
 """Files that a folder's listing offers; a file given by name is read whatever its name."""
 
@@ -72,7 +75,8 @@ def read_table(path: Path, options: TableOptions | None = None) -> Table:
 
     Raises ``FileRejected``: LOCK_FILE, NOT_FOUND, IS_A_FOLDER, TOO_LARGE (before the
     file is opened), TOO_MANY_CELLS, UNSAFE_XML, SHEET_NOT_FOUND, PASSWORD_PROTECTED,
-    BINARY_FILE, EMPTY or UNREADABLE. Raises ``LookupError`` for an unknown encoding.
+    NOT_A_WORKBOOK, BINARY_FILE, EMPTY or UNREADABLE. Raises ``LookupError`` for an
+    unknown encoding.
     """
     options = options or TableOptions()
     if is_lock_file(path):
@@ -86,6 +90,8 @@ def read_table(path: Path, options: TableOptions | None = None) -> Table:
         return read_xlsx_table(
             path, options, max_size=limits.MAX_FILE_SIZE, max_cells=limits.MAX_CELLS
         )
+    if path.suffix.casefold() in WORKBOOK_SUFFIXES:
+        raise FileRejected(path, RejectionReason.NOT_A_WORKBOOK)
 
     from tilaapp.sources.csv_table import read_csv_table
 

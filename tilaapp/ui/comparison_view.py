@@ -119,10 +119,17 @@ class ChartPage(QWidget):
         figure_layout.addWidget(self.basis_label)
         figure_layout.addWidget(self.notes_label)
         figure_layout.addWidget(self.plot, 1)
+        # Without a plot the texts stay at the top instead of floating mid-page.
+        figure_layout.addStretch(0)
+        self.figure_layout = figure_layout
+        # The hint is outside the figure, so an exported image does not show it.
+        self.hint_label = QLabel(_("Click a bar of the own buildings to list them."), self)
+        self.hint_label.setVisible(False)
 
         self.image_button = QPushButton(_("Save the chart as an image…"), self)
         self.data_button = QPushButton(_("Save the data to Excel…"), self)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.hint_label)
         buttons.addStretch(1)
         buttons.addWidget(self.image_button)
         buttons.addWidget(self.data_button)
@@ -135,8 +142,7 @@ class ChartPage(QWidget):
         self.title_label.setText(chart_heading(chart))
         self.basis_label.setText(basis_sentence(chart.basis))
         notes = bar_notes(chart, peer_count)
-        if chart.grouping is not None:
-            notes.append(_("Click a bar of the own buildings to list them."))
+        self.hint_label.setVisible(chart.grouping is not None)
         self.notes_label.setText("\n".join(note for note in notes if note))
         self.plot.show_chart(chart, peer_count)
 
@@ -154,8 +160,10 @@ class ChartPage(QWidget):
                 "so there is nothing to compare with."
             )
         self.notes_label.setText(notes)
-        # Without other municipalities the axes would frame nothing, so only words show.
+        # Without other municipalities the axes would frame nothing, so only words show,
+        # and the stretch after the plot takes the free space below them.
         self.plot.setVisible(bool(chart.points))
+        self.figure_layout.setStretch(self.figure_layout.count() - 1, 0 if chart.points else 1)
         self.plot.show_chart(chart)
 
 
@@ -194,7 +202,9 @@ class ComparisonDialog(QDialog):
 
     def _set_up_controls(self) -> None:
         self.basis_combo = QComboBox(self)
-        for building_set in (BuildingSet.ALL_BUILDINGS, BuildingSet.GROUP_OWNED):
+        # The group's owned buildings come first: they are the portfolio, and the
+        # reference's per-resident figures have this basis.
+        for building_set in (BuildingSet.GROUP_OWNED, BuildingSet.ALL_BUILDINGS):
             self.basis_combo.addItem(basis_label(building_set.value), building_set.value)
         self.basis_combo.currentIndexChanged.connect(self._on_basis_combo_changed)
 

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tilaapp.domain.formatting import format_date, format_decimal
+from tilaapp.domain.formatting import format_date, format_decimal, format_timestamp
 from tilaapp.domain.municipalities import municipality_name
 from tilaapp.i18n import current_language, ngettext
 from tilaapp.i18n import gettext as _
@@ -242,7 +242,7 @@ def file_section(report: FileReport) -> ReportSection:
         _("{file} ({source})").format(file=report.file_name, source=_source_name(report.source))
     )
     if report.already_imported:
-        section.sentences.append(_("The same file was imported before, so it was not read again."))
+        section.sentences.append(_imported_before_sentence(report))
         return section
 
     section.sentences.append(_extraction_date_sentence(report))
@@ -255,6 +255,18 @@ def file_section(report: FileReport) -> ReportSection:
     )
     section.sentences.extend(_problem_sentences(report))
     return section
+
+
+def _imported_before_sentence(report: FileReport) -> str:
+    if report.imported_before_at is None:
+        return _("The same file was imported before, so it was not read again.")
+    return _(
+        "The same file was imported before, on {imported}, with extraction date {date}, so "
+        "it was not read again."
+    ).format(
+        imported=format_timestamp(report.imported_before_at),
+        date=format_date(report.extraction_date),
+    )
 
 
 def database_section(report: ImportReport) -> ReportSection:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -35,9 +36,10 @@ from PySide6.QtWidgets import (
 )
 
 from tilaapp.domain.formatting import format_decimal
+from tilaapp.domain.numbers import decimal_to_text
 from tilaapp.domain.validation import EDITABLE_FIELDS, field_spec
+from tilaapp.i18n import current_language, ngettext, pgettext
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext, pgettext
 from tilaapp.services.inventory_export import write_unmatched
 from tilaapp.services.inventory_import import (
     InventoryImport,
@@ -129,6 +131,9 @@ class InventoryImportDialog(QDialog):
         self.separator_combo.activated.connect(lambda _index: self.read_file())
         self.reading_label = QLabel(self)
         self.reading_label.setWordWrap(True)
+        self.cell_problems_list = QListWidget(self)
+        self.cell_problems_list.setWordWrap(True)
+        self.cell_problems_list.setVisible(False)
 
     def _set_up_mapping_widgets(self) -> None:
         self.columns_table = QTableWidget(0, 3, self)
@@ -182,6 +187,7 @@ class InventoryImportDialog(QDialog):
         reading_layout.addWidget(self.file_label)
         reading_layout.addLayout(reading)
         reading_layout.addWidget(self.reading_label)
+        reading_layout.addWidget(self.cell_problems_list)
 
         save_row = QHBoxLayout()
         save_row.addWidget(QLabel(_("Mapping name:"), self))
@@ -315,6 +321,9 @@ class InventoryImportDialog(QDialog):
                 ).format(count=len(table.problems))
             )
         self.reading_label.setText(" ".join(parts))
+        self.cell_problems_list.clear()
+        self.cell_problems_list.addItems(cell_problem_lines(table))
+        self.cell_problems_list.setVisible(bool(table.problems))
 
     def _show_columns(self, table: Table, targets: dict[str, str]) -> None:
         self.columns_table.setRowCount(len(table.columns))
@@ -528,7 +537,7 @@ class InventoryImportDialog(QDialog):
             (
                 problem.row,
                 _("Column {column}: {message} The value is not imported.").format(
-                    column=problem.column, message=problem.message
+                    column=problem.column_text, message=problem.message
                 ),
             )
             for problem in result.value_problems
@@ -615,6 +624,11 @@ def _target_combo(parent: QWidget) -> QComboBox:
 
 
 def _cell_text(value: object) -> str:
+    """Return a cell as the file has it: numbers without thousands separators or rounding.
+
+    Postal codes, identifiers and years are numbers in many workbooks, and ``19 600``
+    would hide the postal code 19600. The decimal separator is the UI language's.
+    """
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
@@ -624,10 +638,26 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return format_decimal(Decimal(repr(value)))
+        value = Decimal(repr(value))
     if isinstance(value, int | Decimal):
-        return format_decimal(value)
+        text = decimal_to_text(Decimal(value))
+        return text if current_language() == "en" else text.replace(".", ",")
     return str(value)
+
+
+def cell_problem_lines(table: Table) -> list[str]:
+    """Return each cell problem of ``table`` with its row and column name, as the CLI does."""
+    lines = []
+    for problem in table.problems:
+        column = None
+        if problem.column is not None and problem.column <= len(table.columns):
+            column = table.columns[problem.column - 1]
+        if column:
+            place = _("row {row}, column {column}").format(row=problem.row, column=column)
+        else:
+            place = _("line {row}").format(row=problem.row)
+        lines.append(f"{place}: {problem.message()}")
+    return lines
 
 
 def _separator_text(separator: str) -> str:
