@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -91,6 +92,7 @@ def main_screens(language: str, folder: Path, work: Path) -> None:
     dialog("08-holder-entities", lambda: holders)
     comparison_screens(workspace, window, folder)
     coarse_comparison_screens(window, folder, work)
+    exchange_screens(workspace, settings, window, folder, work)
 
     window.close()
     workspace.close()
@@ -111,7 +113,7 @@ def comparison_screens(workspace: object, window: QWidget, folder: Path) -> None
         save(comparison, folder, f"09-comparison-{index + 1}")
     comparison.basis_combo.setCurrentIndex(1)
     comparison.tabs.setCurrentIndex(0)
-    save(comparison, folder, "09-comparison-group-owned")
+    save(comparison, folder, "09-comparison-all-buildings")
     comparison.close()
     comparison.deleteLater()
 
@@ -211,6 +213,88 @@ def coarse_comparison_screens(window: QWidget, folder: Path, work: Path) -> None
     comparison.close()
     comparison.deleteLater()
     workspace.close()
+
+
+def exchange_screens(
+    workspace: Any, settings: Any, window: QWidget, folder: Path, work: Path
+) -> None:
+    """Save the edited-list preview, the inventory wizard and the update package dialog."""
+    from tilaapp.services.list_export import export_list
+    from tilaapp.services.list_reimport import read_edited_list
+    from tilaapp.ui.inventory_dialog import InventoryImportDialog
+    from tilaapp.ui.list_reimport_dialog import ListReimportDialog
+    from tilaapp.ui.package_dialog import PackageExportDialog
+    from tilaapp.ui.register_model import DEFAULT_COLUMNS
+
+    edited = work / "lista.xlsx"
+    with workspace.database.read_session() as session:
+        export_list(session, edited, columns=DEFAULT_COLUMNS, replace=True)
+    _edit_exported_list(edited)
+    with workspace.database.read_session() as session:
+        preview = read_edited_list(session, edited)
+    _show_dialog(ListReimportDialog(workspace, preview, window), folder, "15-edited-list")
+
+    inventory = work / "inventaario.xlsx"
+    _write_inventory(workspace, inventory)
+    wizard = InventoryImportDialog(workspace, inventory, window)
+    wait_for(lambda: wizard.table is not None)
+    _show_dialog(wizard, folder, "16-inventory-wizard")
+
+    package = PackageExportDialog(workspace, settings, window)
+    wait_for(lambda: package.checked)
+    _show_dialog(package, folder, "17-update-package")
+
+
+def _show_dialog(shown: QWidget, folder: Path, name: str) -> None:
+    shown.resize(*WINDOW_SIZE)
+    shown.show()
+    save(shown, folder, name)
+    shown.close()
+    shown.deleteLater()
+
+
+def _edit_exported_list(path: Path) -> None:
+    """Change a name, an area and a class of the first rows; one area is invalid."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.active
+    sheet.cell(row=2, column=4).value = "Virastotalo (peruskorjattu)"
+    sheet.cell(row=3, column=6).value = 95.5
+    sheet.cell(row=4, column=6).value = -20
+    workbook.save(path)
+
+
+def _write_inventory(workspace: Any, path: Path) -> None:
+    """Write an inventory of the first buildings in a layout of the municipality's own."""
+    import openpyxl
+
+    from tilaapp.services.listing import list_ids, list_rows
+
+    with workspace.database.read_session() as session:
+        rows = list_rows(session, list_ids(session)[:12])
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Tilat 2026"
+    sheet.append(["Kunnan tilainventaario 2026"])
+    sheet.append(["Rakennustunnus", "Nimi", "Kerrosala", "Kuntoluokka", "Kuntoarvio pvm"])
+    for index, row in enumerate(rows):
+        sheet.append(
+            [row.permanent_building_identifier, row.local_name, 120 + index * 35, 3, "1.9.2025"]
+        )
+    sheet.append(["", "Uusi varasto", 48, 4, "1.9.2025"])
+    workbook.save(path)
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    """Run the event loop until ``condition`` holds, at most ten seconds."""
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: loop.quit() if condition() else None)
+    timer.start(20)
+    QTimer.singleShot(10_000, loop.quit)
+    loop.exec()
+    timer.stop()
 
 
 def wait_until_ready(dialog: QWidget) -> None:
