@@ -12,8 +12,13 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from devtools.dvv_workbook import MUNICIPALITY_BUSINESS_ID, Address, Building, valid_prt
-from devtools.dvv_workbook import write_extract
+from devtools.dvv_workbook import (
+    MUNICIPALITY_BUSINESS_ID,
+    Address,
+    Building,
+    valid_prt,
+    write_extract,
+)
 from tilaapp.services.building_view import load_building
 from tilaapp.services.editing import AddedBuildingConflict, UndoStack, describe_step
 from tilaapp.services.importing import ImportOptions, import_files
