@@ -160,7 +160,7 @@ def test_address_recorded_in_history(
     assert rows == [("Uusitie 9 b 15100", "spreadsheet")]
 
 
-def test_list_shows_address_and_filter_finds_street(
+def test_list_shows_and_finds_address(
     database: Database, service: InventoryImportService, tmp_path: Path
 ) -> None:
     (hall,) = add_hall(service, tmp_path).added_buildings

@@ -138,8 +138,9 @@ class AddedBuildingConflict(EditConflict):
         self.field = ""
         if redo:
             text = _(
-                "Cannot redo: another building has taken the id or the permanent building "
-                "identifier of building {building} since the undo. Nothing was changed."
+                "Cannot redo: another building has taken the database id or the permanent "
+                "building identifier of building {building} since the undo. Nothing was "
+                "changed."
             )
         else:
             text = _(
@@ -147,8 +148,12 @@ class AddedBuildingConflict(EditConflict):
                 "since the import. Nothing was changed."
             )
         self.message = text.format(building=building)
-        action = "redo" if redo else "undo"
-        Exception.__init__(self, f"cannot {action}: added building {building} changed since")
+        summary = (
+            f"cannot redo: id or identifier of building {building} taken"
+            if redo
+            else f"cannot undo: added building {building} changed since"
+        )
+        Exception.__init__(self, summary)
 
 
 class ValueStore(Protocol):
