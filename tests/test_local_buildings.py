@@ -204,16 +204,20 @@ def test_register_import_keeps_local_address(
     assert found == [hall]
 
 
-def test_package_lists_local_address(
-    database: Database, service: InventoryImportService, tmp_path: Path
-) -> None:
-    (hall,) = add_hall(service, tmp_path).added_buildings
+def add_to_portfolio(database: Database, stack: UndoStack, building_id: int) -> None:
     with database.read_session() as session:
         holder = session.scalar(
             select(HolderEntity.id).where(HolderEntity.business_id == MUNICIPALITY_BUSINESS_ID)
         )
-    portfolio = PortfolioService(database, os_user=USER)
-    portfolio.add_to_portfolio([hall], holder, Tenure.OWNED)
+    portfolio = PortfolioService(database, os_user=USER, undo_stack=stack)
+    portfolio.add_to_portfolio([building_id], holder, Tenure.OWNED)
+
+
+def test_package_lists_local_address(
+    database: Database, service: InventoryImportService, stack: UndoStack, tmp_path: Path
+) -> None:
+    (hall,) = add_hall(service, tmp_path).added_buildings
+    add_to_portfolio(database, stack, hall)
 
     result = export_package(database, tmp_path / "out")
 
@@ -340,3 +344,17 @@ def test_redo_rejected_when_identifier_taken(
 
     assert "Cannot redo" in raised.value.message
     assert not stack.can_redo
+
+
+def test_undo_rejected_after_building_sent(
+    database: Database, service: InventoryImportService, stack: UndoStack, tmp_path: Path
+) -> None:
+    (hall,) = add_hall(service, tmp_path).added_buildings
+    add_to_portfolio(database, stack, hall)
+    export_package(database, tmp_path / "out")
+    stack.undo(database, USER)
+
+    with pytest.raises(AddedBuildingConflict):
+        stack.undo(database, USER)
+
+    assert building_exists(database, hall)

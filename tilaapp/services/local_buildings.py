@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tilaapp.domain.fields import LOCAL
 from tilaapp.services.merge import ADDRESSES_FIELD
+from tilaapp.services.portfolio import PORTFOLIO_FIELD
 from tilaapp.storage.models import (
     Building,
     BuildingAddress,
@@ -30,6 +31,7 @@ from tilaapp.storage.models import (
     ChangeRecord,
     ImportProblem,
     LocalValue,
+    PackageExport,
     PortfolioEntry,
     RegisterValue,
     RepairNeedRecord,
@@ -128,12 +130,16 @@ def can_remove(session: Session, added: AddedBuilding, fields: set[str]) -> bool
 
     That is: a local building without register rows, owners, portfolio entry, repair
     needs or import problems, with the address the step stored and no local value other
-    than ``fields``, whose values the caller checks.
+    than ``fields``, whose values the caller checks. A building that was in the portfolio
+    when an update package was written stays too, because the receiver knows its id and
+    the next package must report that it left the portfolio.
     """
     building = session.get(Building, added.building_id)
     if building is None or building.origin != BuildingOrigin.LOCAL:
         return False
     if _has_rows_outside_the_step(session, added.building_id):
+        return False
+    if _in_portfolio_before_package(session, added.building_id):
         return False
     if _stored_address(session, added.building_id) != _address_row(added.address):
         return False
@@ -202,6 +208,18 @@ def _has_rows_outside_the_step(session: Session, building_id: int) -> bool:
         if count:
             return True
     return session.get(PortfolioEntry, building_id) is not None
+
+
+def _in_portfolio_before_package(session: Session, building_id: int) -> bool:
+    last_sent = session.scalar(select(func.max(PackageExport.last_change_id)))
+    if last_sent is None:
+        return False
+    query = select(ChangeRecord.id).where(
+        ChangeRecord.building_id == building_id,
+        ChangeRecord.field == PORTFOLIO_FIELD,
+        ChangeRecord.id <= last_sent,
+    )
+    return session.scalar(query.limit(1)) is not None
 
 
 _AddressRow = tuple[str | None, ...]
