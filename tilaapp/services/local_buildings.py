@@ -131,7 +131,7 @@ def can_remove(session: Session, added: AddedBuilding, fields: set[str]) -> bool
     That is: a local building without register rows, owners, portfolio entry, repair
     needs or import problems, with the address the step stored and no local value other
     than ``fields``, whose values the caller checks. A building that was in the portfolio
-    when an update package was written stays too, because the receiver knows its id and
+    when an update package was written stays too, because the receiver has stored its id and
     the next package must report that it left the portfolio.
     """
     building = session.get(Building, added.building_id)
