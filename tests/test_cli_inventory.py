@@ -185,6 +185,33 @@ def test_import_with_mapping_text_and_add(
     assert shown["fields"]["local_name"]["local"]["source"] == "spreadsheet"
 
 
+def test_show_prints_address_of_added_building(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Rakennustunnus", "Osoite", "Postinumero"])
+    sheet.append([UNKNOWN, "Varastotie 2", "15100"])
+    inventory = tmp_path / "osoitteet.xlsx"
+    workbook.save(inventory)
+    columns = [
+        "Rakennustunnus=permanent_building_identifier",
+        "Osoite=street_address",
+        "Postinumero=postal_code",
+    ]
+    save = ["mapping", "save", "osoitteet", "--db", str(database)]
+    for column in columns:
+        save += ["--column", column]
+    assert main(save) == 0
+    imported = ["import", str(inventory), "--mapping", "osoitteet", "--db", str(database)]
+    assert main([*imported, "--add-unmatched"]) == 0
+    capsys.readouterr()
+
+    assert main(["show", UNKNOWN, "--db", str(database)]) == 0
+
+    assert "Address: Varastotie 2 15100" in capsys.readouterr().out
+
+
 def test_dry_run_changes_nothing(
     database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

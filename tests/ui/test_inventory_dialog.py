@@ -8,12 +8,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from devtools.dvv_workbook import valid_prt
 from tilaapp.services.mapping import list_mappings, load_mapping
 from tilaapp.storage.models import Building, LocalValue
+from tilaapp.ui.editor import ADDRESSES
 from tilaapp.ui.inventory_dialog import InventoryImportDialog
+from tilaapp.ui.main_window import MainWindow
+from tilaapp.ui.settings import Settings
 from tilaapp.ui.workspace import Workspace
 
 TIMEOUT_MS = 30_000
@@ -63,7 +68,7 @@ def open_dialog(qtbot: QtBot, workspace: Workspace, path: Path) -> InventoryImpo
     return dialog
 
 
-def save_screenshot(dialog: InventoryImportDialog, name: str) -> None:
+def save_screenshot(dialog: QWidget, name: str) -> None:
     if SCREENSHOT_FOLDER:
         dialog.show()
         dialog.grab().save(str(Path(SCREENSHOT_FOLDER) / name))
@@ -232,3 +237,48 @@ def test_numbers_shown_as_in_file(qtbot: QtBot, workspace: Workspace, tmp_path: 
     assert dialog.columns_table.item(1, 1).text() == "19600"
     assert dialog.columns_table.item(2, 1).text() == "1234.5"
     save_screenshot(dialog, "inventory_numbers.png")
+
+
+def test_added_building_listed_then_undone(
+    qtbot: QtBot, workspace: Workspace, settings: Settings, tmp_path: Path
+) -> None:
+    lines = [
+        "Pysyvä rakennustunnus;Osoite;Postinumero;Nimi",
+        f"{valid_prt(990)};Halliniementie 4;15100;Uusi halli",
+    ]
+    path = tmp_path / "uudet.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+    window = MainWindow(workspace, settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.all_buildings_action.trigger()
+    everything = window.register_view.model.rowCount()
+    dialog = open_dialog(qtbot, workspace, path)
+    with qtbot.waitSignal(dialog.matched, timeout=TIMEOUT_MS):
+        dialog.match()
+    dialog.add_unmatched_check.setChecked(True)
+
+    with qtbot.waitSignal(workspace.buildings_changed, timeout=TIMEOUT_MS):
+        dialog.apply()
+    dialog.close()
+    qtbot.waitUntil(lambda: window.register_view.model.rowCount() == everything + 1)
+    window.register_view.filter_edit.setText("halliniementie")
+    qtbot.waitUntil(lambda: window.register_view.model.rowCount() == 1)
+    building_id = window.register_view.model.building_id(0)
+    window.open_building(building_id)
+    save_screenshot(window, "inventory_added_building.png")
+    assert window.editor is not None
+    addresses = window.editor._info_labels[ADDRESSES].text()
+    assert addresses == "Halliniementie 4, 15100"
+    window.splitter.setSizes([300, 900])
+    save_screenshot(window, "inventory_added_building_editor.png")
+
+    with qtbot.waitSignal(workspace.buildings_changed, timeout=TIMEOUT_MS):
+        window.undo_action.trigger()
+
+    qtbot.waitUntil(lambda: window.register_view.model.rowCount() == 0)
+    with workspace.read_session() as session:
+        assert session.get(Building, building_id) is None
+    window.register_view.filter_edit.setText("")
+    qtbot.waitUntil(lambda: window.register_view.model.rowCount() == everything)
+    assert window.redo_action.isEnabled()

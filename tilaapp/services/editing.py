@@ -27,6 +27,13 @@ from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext
 from tilaapp.services.history import field_label
 from tilaapp.services.listing import refresh_list
+from tilaapp.services.local_buildings import (
+    AddedBuilding,
+    can_remove,
+    can_restore,
+    remove_local_building,
+    restore_local_building,
+)
 from tilaapp.services.queries import BuildingNotFound
 from tilaapp.services.values import to_history_text
 from tilaapp.storage.database import Database, operating_system_user, utc_now
@@ -69,19 +76,29 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class EditStep:
-    """The changes of one call, undone and redone together. Empty when nothing changed."""
+    """The changes of one call, undone and redone together. Empty when nothing changed.
+
+    A step that adds local buildings inserts ``added_buildings`` before it writes its
+    changes, and one that removes them deletes ``removed_buildings`` in place of writing
+    their changes. Only an inventory import and its undo and redo have such buildings.
+    """
 
     description_key: str
     changes: tuple[FieldChange, ...]
+    added_buildings: tuple[AddedBuilding, ...] = ()
+    removed_buildings: tuple[AddedBuilding, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.added_buildings and not self.removed_buildings
 
     def inverted(self) -> EditStep:
         """Return the step that reverts this one, in reverse order of the changes."""
         return EditStep(
-            self.description_key, tuple(change.inverted() for change in reversed(self.changes))
+            self.description_key,
+            tuple(change.inverted() for change in reversed(self.changes)),
+            added_buildings=self.removed_buildings,
+            removed_buildings=self.added_buildings,
         )
 
 
@@ -109,6 +126,34 @@ class EditConflict(Exception):
         self.message = text.format(field=field_label(field), building=building)
         action = "redo" if redo else "undo"
         super().__init__(f"cannot {action}: building {building} field {field} changed since")
+
+
+class AddedBuildingConflict(EditConflict):
+    """An undo found an added building changed since the step, or a redo found its id or
+    permanent identifier taken, and changed nothing. ``message`` is translated."""
+
+    def __init__(self, building_id: int, building: str, *, redo: bool) -> None:
+        self.building_id = building_id
+        self.building = building
+        self.field = ""
+        if redo:
+            text = _(
+                "Cannot redo: another building has taken the database id or the permanent "
+                "building identifier of building {building} since the undo. Nothing was "
+                "changed."
+            )
+        else:
+            text = _(
+                "Cannot undo: building {building}, which this import added, has been changed "
+                "since the import. Nothing was changed."
+            )
+        self.message = text.format(building=building)
+        summary = (
+            f"cannot redo: id or identifier of building {building} taken"
+            if redo
+            else f"cannot undo: added building {building} changed since"
+        )
+        Exception.__init__(self, summary)
 
 
 class ValueStore(Protocol):
@@ -264,6 +309,9 @@ def _apply_checked(
 ) -> None:
     """Write ``step`` when every stored value still equals its change's ``old`` value."""
     with database.session() as session:
+        now = utc_now()
+        source = REDO_SOURCE if redo else UNDO_SOURCE
+        _restore_buildings(session, step, os_user, source=source, now=now, redo=redo)
         store.load(session, unique_ids(change.building_id for change in step.changes))
         for change in step.changes:
             if store.read(session, change.building_id, change.field) != change.old:
@@ -277,8 +325,52 @@ def _apply_checked(
                 building = building_reference(session, change.building_id)
                 raise EditConflict(change.building_id, building, change.field, redo=redo)
 
-        source = REDO_SOURCE if redo else UNDO_SOURCE
-        write_changes(session, store, step.changes, source=source, os_user=os_user, now=utc_now())
+        removed = {added.building_id for added in step.removed_buildings}
+        _check_removable(session, step, redo=redo)
+        written = [change for change in step.changes if change.building_id not in removed]
+        write_changes(session, store, written, source=source, os_user=os_user, now=now)
+        for added in step.removed_buildings:
+            remove_local_building(session, added)
+
+
+def _restore_buildings(
+    session: Session,
+    step: EditStep,
+    os_user: str,
+    *,
+    source: str,
+    now: datetime.datetime,
+    redo: bool,
+) -> None:
+    """Insert the step's added buildings again, before its changes are checked."""
+    for added in step.added_buildings:
+        if not can_restore(session, added):
+            log.warning(
+                "Redo of step %s rejected: id or identifier of building %d taken",
+                step.description_key,
+                added.building_id,
+            )
+            reference = added.permanent_building_identifier or f"id:{added.building_id}"
+            raise AddedBuildingConflict(added.building_id, reference, redo=redo)
+        restore_local_building(session, added, history_source=source, os_user=os_user, now=now)
+    if step.added_buildings:
+        refresh_list(session, [added.building_id for added in step.added_buildings])
+
+
+def _check_removable(session: Session, step: EditStep, *, redo: bool) -> None:
+    """Raise ``AddedBuildingConflict`` for a building to remove that is no longer as added."""
+    for added in step.removed_buildings:
+        fields = {
+            change.field for change in step.changes if change.building_id == added.building_id
+        }
+        if not can_remove(session, added, fields):
+            log.warning(
+                "Undo of step %s rejected: added building %d changed since",
+                step.description_key,
+                added.building_id,
+            )
+            building = building_reference(session, added.building_id)
+            raise AddedBuildingConflict(added.building_id, building, redo=redo)
 
 
 def building_reference(session: Session, building_id: int) -> str:
@@ -514,7 +606,10 @@ class EditService:
 
 def describe_step(step: EditStep) -> str:
     """Return a translated description of a step, for "Undo …" and "Redo …" menu items."""
-    count = len({change.building_id for change in step.changes})
+    buildings = {change.building_id for change in step.changes}
+    buildings.update(added.building_id for added in step.added_buildings)
+    buildings.update(added.building_id for added in step.removed_buildings)
+    count = len(buildings)
     field = field_label(step.changes[0].field) if step.changes else ""
     describe = _DESCRIPTIONS.get(step.description_key)
     if describe is None:

@@ -7,8 +7,10 @@ All changes are written in one transaction, with history source ``spreadsheet``,
 become one step of the undo stack.
 
 Rows whose identifier or address finds no building can be added as local buildings
-(``Building.origin`` ``local``), which have local values and no register rows. Undo
-clears the values the import gave them but keeps the buildings.
+(``Building.origin`` ``local``), which have local values and no register rows. Such a
+building keeps the row's street address and postal code as its address, with the source
+``local``. Undo removes the buildings the import added, and redo inserts them again with
+the same ids (``tilaapp.services.local_buildings``).
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ from tilaapp.services.inventory_matching import (
     RowMatch,
     UnmatchedReason,
     match_rows,
+    row_address,
 )
+from tilaapp.services.listing import refresh_list
+from tilaapp.services.local_buildings import AddedBuilding, add_local_building
 from tilaapp.services.mapping import ColumnMapping
 from tilaapp.sources.table import CellProblem, Table
 from tilaapp.storage.database import (
@@ -48,7 +53,6 @@ from tilaapp.storage.database import (
     operating_system_user,
     utc_now,
 )
-from tilaapp.storage.models import Building, BuildingOrigin
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,8 @@ class InventoryImport:
     value_problems: list[ValueProblem] = field(default_factory=list)
     added_buildings: list[int] = field(default_factory=list)
     """Ids of the local buildings added for rows without a building."""
+    added: list[AddedBuilding] = field(default_factory=list)
+    """The local buildings added, as the undo step needs them."""
     added_rows: list[int] = field(default_factory=list)
     date_columns: frozenset[str] = frozenset()
     """The columns that the mapping reads as dates."""
@@ -177,7 +183,9 @@ class InventoryImportService:
                 os_user=self.os_user,
                 now=now,
             )
-            added = _add_buildings(session, self._store, table, mapping, to_add, result)
+            added = _add_buildings(
+                session, self._store, table, mapping, to_add, result, self.os_user
+            )
             write_changes(
                 session,
                 self._store,
@@ -186,9 +194,16 @@ class InventoryImportService:
                 os_user=self.os_user,
                 now=now,
             )
+            # A building whose row gave only keys has no changes to list it.
+            if result.added_buildings:
+                refresh_list(session, result.added_buildings)
 
         result.applied = True
-        step = EditStep(IMPORT_SPREADSHEET, tuple(result.changes) + tuple(added))
+        step = EditStep(
+            IMPORT_SPREADSHEET,
+            tuple(result.changes) + tuple(added),
+            added_buildings=tuple(result.added),
+        )
         if not step.is_empty:
             self.undo_stack.push(step, self._store)
             result.step = step
@@ -287,23 +302,30 @@ def _add_buildings(
     mapping: ColumnMapping,
     rows: list[RowMatch],
     result: InventoryImport,
+    os_user: str,
 ) -> list[FieldChange]:
-    """Add a local building for each row and return the changes that give its values."""
-    cells_by_row = {row.number: row.values for row in table.rows}
+    """Add a local building with its address for each row, and return the changes that
+    give its values."""
+    rows_by_number = {row.number: row for row in table.rows}
     changes: list[FieldChange] = []
     now = utc_now()
     for match in rows:
-        identifier = match.keys.permanent_identifier
-        building = Building(
-            permanent_building_identifier=identifier, origin=BuildingOrigin.LOCAL, created_at=now
+        row = rows_by_number[match.row]
+        added = add_local_building(
+            session,
+            match.keys.permanent_identifier,
+            row_address(table, mapping, row),
+            history_source=SPREADSHEET_SOURCE,
+            os_user=os_user,
+            now=now,
         )
-        session.add(building)
-        session.flush()
-        store.load(session, [building.id])
-        values = _row_values(table, mapping, match.row, cells_by_row[match.row], result)
+        store.load(session, [added.building_id])
+
+        values = _row_values(table, mapping, match.row, row.values, result)
         values.extend(_key_values(match))
-        changes.extend(FieldChange(building.id, name, None, value) for name, value in values)
-        result.added_buildings.append(building.id)
+        changes.extend(FieldChange(added.building_id, name, None, value) for name, value in values)
+        result.added.append(added)
+        result.added_buildings.append(added.building_id)
         result.added_rows.append(match.row)
     return changes
 

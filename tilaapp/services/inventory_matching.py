@@ -37,6 +37,7 @@ from tilaapp.domain.identifiers import (
     parse_old_building_identifier,
 )
 from tilaapp.i18n import N_
+from tilaapp.services.local_buildings import LocalAddress
 from tilaapp.services.mapping import ColumnMapping, MatchKey
 from tilaapp.sources.table import Table, TableRow
 from tilaapp.storage.models import Building, BuildingAddress, RegisterValue
@@ -119,6 +120,23 @@ def row_keys(table: Table, mapping: ColumnMapping, row: TableRow) -> RowKeys:
     )
 
 
+def row_address(table: Table, mapping: ColumnMapping, row: TableRow) -> LocalAddress | None:
+    """Return the row's address as written, with white space runs as one space.
+
+    None when the row has no street name. The address keys are the only address parts
+    a mapping can name, so a local building's address has no post office.
+    """
+    cells = _key_cells(table, mapping, row)
+    street, number = _written_address(cells)
+    if street is None:
+        return None
+    return LocalAddress(
+        street_name=street,
+        house_number=number,
+        postal_code=_postal_code(cells.get(MatchKey.POSTAL_CODE)),
+    )
+
+
 def match_rows(session: Session, table: Table, mapping: ColumnMapping) -> list[RowMatch]:
     """Match every data row of ``table`` to a building of the database."""
     keys = [(row.number, row_keys(table, mapping, row)) for row in table.rows]
@@ -196,6 +214,25 @@ def _address(cells: dict[MatchKey, object]) -> tuple[str | None, str | None]:
     if street is None or number is None:
         return None, None
     return normalise_street(street), normalise_house_number(number)
+
+
+def _written_address(cells: dict[MatchKey, object]) -> tuple[str | None, str | None]:
+    whole = _text(cells.get(MatchKey.STREET_ADDRESS))
+    if whole is not None:
+        match = _STREET_ADDRESS.fullmatch(whole)
+        if match is None:
+            return _single_spaced(whole), None
+        return _single_spaced(match["street"]), _single_spaced(match["number"])
+
+    street = _text(cells.get(MatchKey.STREET_NAME))
+    number = _text(cells.get(MatchKey.HOUSE_NUMBER))
+    if street is None:
+        return None, None
+    return _single_spaced(street), None if number is None else _single_spaced(number)
+
+
+def _single_spaced(text: str) -> str:
+    return _WHITE_SPACE.sub(" ", text).strip()
 
 
 def _postal_code(cell: object) -> str | None:

@@ -144,4 +144,7 @@ class Workspace(QObject):
 def step_building_ids(step: EditStep | None) -> list[int]:
     if step is None:
         return []
-    return sorted({change.building_id for change in step.changes})
+    ids = {change.building_id for change in step.changes}
+    ids.update(added.building_id for added in step.added_buildings)
+    ids.update(added.building_id for added in step.removed_buildings)
+    return sorted(ids)
