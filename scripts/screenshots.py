@@ -90,6 +90,7 @@ def main_screens(language: str, folder: Path, work: Path) -> None:
     holders = HolderEntitiesDialog(workspace, window)
     wait_until_ready(holders)
     dialog("08-holder-entities", lambda: holders)
+    dialog("18-cost-index", lambda: _cost_index_dialog(workspace, window))
     comparison_screens(workspace, window, folder)
     coarse_comparison_screens(window, folder, work)
     exchange_screens(workspace, settings, window, folder, work)
@@ -243,6 +244,21 @@ def exchange_screens(
     package = PackageExportDialog(workspace, settings, window)
     wait_for(lambda: package.checked)
     _show_dialog(package, folder, "17-update-package")
+
+
+def _cost_index_dialog(workspace: Any, window: QWidget) -> QWidget:
+    """Store a short invented series, so that the dialog shows how a series looks."""
+    from decimal import Decimal
+
+    from tilaapp.services.cost_index import CostIndexValue, replace_cost_index
+    from tilaapp.ui.cost_index_dialog import CostIndexDialog
+
+    source = "Rakennuskustannusindeksi 2015=100 (invented example)"
+    series = [(2015, "100"), (2020, "108.4"), (2024, "121.7")]
+    replace_cost_index(
+        workspace.database, [CostIndexValue(year, Decimal(value), source) for year, value in series]
+    )
+    return CostIndexDialog(workspace, window)
 
 
 def _show_dialog(shown: QWidget, folder: Path, name: str) -> None:

@@ -39,7 +39,7 @@ SAME_IN_EVERY_LANGUAGE = frozenset(
 SAME_AS_SOURCE = {
     "fi": frozenset[str](),
     "sv": frozenset(
-        {"Gas", "{count} problem:", "Format: {format}.", "Import", "Problem", "id {id}"}
+        {"Gas", "{count} problem:", "Format: {format}.", "Import", "Problem", "id {id}", "Index"}
     ),
 }
 

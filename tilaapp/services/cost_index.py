@@ -146,6 +146,42 @@ def _parsed_rows(
     return values, problems
 
 
+def check_cost_index_rows(
+    rows: list[tuple[str, str, str]],
+) -> tuple[list[CostIndexValue], list[CostIndexProblem]]:
+    """Check rows typed in a table: ``(year, index, source)`` texts, the first row being 1.
+
+    Empty rows are skipped. The rules are those of an index file, so a problem names its
+    row as the table shows it.
+    """
+    values: list[CostIndexValue] = []
+    problems: list[CostIndexProblem] = []
+    seen_years: set[int] = set()
+    for number, row in enumerate(rows, start=1):
+        if not _has_content(list(row)):
+            continue
+        value, row_problems = _parsed_row(number, list(row), seen_years)
+        problems.extend(row_problems)
+        if value is not None:
+            values.append(value)
+            seen_years.add(value.year)
+    return values, problems
+
+
+def replace_cost_index(database: Database, values: list[CostIndexValue]) -> None:
+    """Store ``values`` as the whole series in one transaction; other years are removed."""
+    with database.session() as session:
+        stored_years = {value.year for value in values}
+        for entry in session.scalars(select(CostIndexEntry)):
+            if entry.year not in stored_years:
+                session.delete(entry)
+        for value in values:
+            session.merge(
+                CostIndexEntry(year=value.year, index_value=value.index_value, source=value.source)
+            )
+    log.info("Stored the cost index series of %d years in %s", len(values), database.path)
+
+
 def _has_content(row: list[str]) -> bool:
     return any(cell.strip() for cell in row)
 

@@ -194,6 +194,7 @@ class MainWindow(QMainWindow):
             _("Portfolio of the selected buildings…"), self.edit_portfolio
         )
         self.holders_action = self._action(_("Municipal group entities…"), self.edit_holders)
+        self.cost_index_action = self._action(_("Building-cost index…"), self.edit_cost_index)
         self.find_action = self._action(_("&Find a building"), self.focus_filter, "Ctrl+F")
 
         self.building_history_action = self._action(
@@ -233,6 +234,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.bulk_edit_action)
         edit_menu.addAction(self.portfolio_action)
         edit_menu.addAction(self.holders_action)
+        edit_menu.addAction(self.cost_index_action)
 
         view_menu = bar.addMenu(_("&View"))
         view_menu.addAction(self.all_buildings_action)
@@ -275,6 +277,7 @@ class MainWindow(QMainWindow):
             self.inventory_action,
             self.comparison_action,
             self.holders_action,
+            self.cost_index_action,
             self.database_history_action,
             *self.language_actions.values(),
         )
@@ -435,6 +438,11 @@ class MainWindow(QMainWindow):
         from tilaapp.ui.portfolio_dialogs import HolderEntitiesDialog
 
         HolderEntitiesDialog(self.attached_workspace, self).exec()
+
+    def edit_cost_index(self) -> None:
+        from tilaapp.ui.cost_index_dialog import CostIndexDialog
+
+        CostIndexDialog(self.attached_workspace, self).exec()
 
     def show_building_history(self) -> None:
         building_id = self.editor.building_id if self.editor is not None else None
