@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 import tilaapp
+from tests.demo_helpers import import_demo_extract
 from tilaapp.cli.main import main
-from tilaapp.domain.dates import parse_iso_date
 from tilaapp.services.comparison import (
     ComparedIndicator,
     Comparison,
@@ -28,7 +28,6 @@ from tilaapp.services.comparison import (
     compare,
 )
 from tilaapp.services.editing import EditService
-from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.listing import ensure_list
 from tilaapp.services.reference import (
     Figure,
@@ -51,14 +50,7 @@ PER_RESIDENT = "gross_floor_area_per_resident"
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return the imported demo database with a local utilisation rate on one owned building."""
-    settings = json.loads((DEMO_FOLDER / "demo.json").read_text(encoding="utf-8"))
-    path = tmp_path_factory.mktemp("comparison") / "demo.sqlite"
-    options = ImportOptions(
-        home_municipality=settings["home_municipality"],
-        owner_business_ids=tuple(settings["owner_business_ids"]),
-        extraction_date=parse_iso_date(settings["extraction_date"]),
-    )
-    import_files(path, [DEMO_FOLDER / "demo_extract.xlsx"], options)
+    path = import_demo_extract(tmp_path_factory.mktemp("comparison") / "demo.sqlite")
 
     database = open_database(path)
     try:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 import tilaapp
+from tests.demo_helpers import import_demo_extract
 from tilaapp.cli.main import main
 from tilaapp.domain.codelists import DVV_OPEN_USE_CLASS, RYHTI_MAIN_PURPOSE_OPEN, open_data_class
-from tilaapp.domain.dates import parse_iso_date
 from tilaapp.domain.municipalities import municipality, population, size_class
 from tilaapp.services.comparison import PeerGroup, compare, peer_group_codes
 from tilaapp.services.comparison_charts import (
@@ -28,7 +28,6 @@ from tilaapp.services.comparison_charts import (
     ComparisonCharts,
     comparison_charts,
 )
-from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.indicators import (
     COMPLETION_DECADE,
     CONDITION_CLASS,
@@ -50,14 +49,7 @@ CREATED = datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC)
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    settings = json.loads((DEMO_FOLDER / "demo.json").read_text(encoding="utf-8"))
-    path = tmp_path_factory.mktemp("charts") / "demo.sqlite"
-    options = ImportOptions(
-        home_municipality=settings["home_municipality"],
-        owner_business_ids=tuple(settings["owner_business_ids"]),
-        extraction_date=parse_iso_date(settings["extraction_date"]),
-    )
-    import_files(path, [DEMO_FOLDER / "demo_extract.xlsx"], options)
+    path = import_demo_extract(tmp_path_factory.mktemp("charts") / "demo.sqlite")
     return path
 
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 
 import tilaapp
+from tests.demo_helpers import import_demo_extract
 from tilaapp import i18n
 from tilaapp.cli.main import main
-from tilaapp.domain.dates import PartialDate, parse_iso_date
+from tilaapp.domain.dates import PartialDate
 from tilaapp.services import list_export
 from tilaapp.services.editing import EditService, describe_step
-from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.list_export import ListExportTargetLocked, export_list
 from tilaapp.services.list_reimport import (
     ChangeStatus,
@@ -42,14 +42,7 @@ FORMULA_NAME = '=HYPERLINK("http://example.invalid","x")'
 @pytest.fixture(scope="module")
 def imported_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo extract imported once with the real import code; copy it before use."""
-    settings = json.loads((DEMO_FOLDER / "demo.json").read_text(encoding="utf-8"))
-    path = tmp_path_factory.mktemp("imported") / "imported.sqlite"
-    options = ImportOptions(
-        home_municipality=settings["home_municipality"],
-        owner_business_ids=tuple(settings["owner_business_ids"]),
-        extraction_date=parse_iso_date(settings["extraction_date"]),
-    )
-    import_files(path, [DEMO_FOLDER / "demo_extract.xlsx"], options)
+    path = import_demo_extract(tmp_path_factory.mktemp("imported") / "imported.sqlite")
     database = open_database(path, create=False)
     with database.session() as session:
         ensure_list(session)

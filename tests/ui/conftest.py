@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,8 +17,7 @@ from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 import tilaapp
-from tilaapp.domain.dates import parse_iso_date
-from tilaapp.services.importing import ImportOptions, import_files
+from tests.demo_helpers import import_demo_extract
 from tilaapp.ui.settings import Settings
 from tilaapp.ui.workspace import Workspace
 
@@ -42,14 +40,7 @@ def collect_on_main_thread() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def imported_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo extract imported once with the real import code; copy it before use."""
-    settings = json.loads((DEMO_FOLDER / "demo.json").read_text(encoding="utf-8"))
-    path = tmp_path_factory.mktemp("imported") / "imported.sqlite"
-    options = ImportOptions(
-        home_municipality=settings["home_municipality"],
-        owner_business_ids=tuple(settings["owner_business_ids"]),
-        extraction_date=parse_iso_date(settings["extraction_date"]),
-    )
-    import_files(path, [DEMO_FOLDER / "demo_extract.xlsx"], options)
+    path = import_demo_extract(tmp_path_factory.mktemp("imported") / "imported.sqlite")
     return path
 
 

@@ -237,8 +237,10 @@ def test_bar_charts_plot_compare_json_figures(qtbot: QtBot, referenced_path: Pat
                 if not series["found"]:
                     assert plot.bar_items[index] is None, (chart_id, series["role"])
                     continue
-                wanted = [float(Decimal(series["values"][group])) for group in expected["groups"]]
-                assert _plotted_values(plot, index) == wanted, (chart_id, series["role"])
+                expected_values = [
+                    float(Decimal(series["values"][group])) for group in expected["groups"]
+                ]
+                assert _plotted_values(plot, index) == expected_values, (chart_id, series["role"])
                 checked += 1
     # Own series of 8 distributions and 1 per-resident chart, the national counts by
     # class, and the national and peer figures per resident.
@@ -263,8 +265,10 @@ def test_coarse_charts_plot_compare_json(qtbot: QtBot, coarse_path: Path) -> Non
         assert roles == ["own", "national", "peers"]
         for index, series in enumerate(expected["series"]):
             assert series["found"], (chart_id, series["role"])
-            wanted = [float(Decimal(series["values"][group])) for group in expected["groups"]]
-            assert _plotted_values(plot, index) == wanted, (chart_id, series["role"])
+            expected_values = [
+                float(Decimal(series["values"][group])) for group in expected["groups"]
+            ]
+            assert _plotted_values(plot, index) == expected_values, (chart_id, series["role"])
 
     count = _bar_page(dialog, "building_count_by_class").chart
     area = _bar_page(dialog, "gross_floor_area_by_class").chart
@@ -316,8 +320,8 @@ def test_age_chart_plots_ryhti_decades(qtbot: QtBot, coarse_path: Path) -> None:
     assert national["found"]
     assert Decimal(national["values"]["1950"]) == Decimal(25)
     assert Decimal(national["values"]["1960"]) == Decimal(0)
-    wanted = [float(Decimal(national["values"][group])) for group in expected["groups"]]
-    assert _plotted_values(plot, 1) == wanted
+    expected_values = [float(Decimal(national["values"][group])) for group in expected["groups"]]
+    assert _plotted_values(plot, 1) == expected_values
     _close(dialog)
 
 
@@ -344,12 +348,12 @@ def test_scatter_plots_compare_json_points(qtbot: QtBot, referenced_path: Path) 
 
     data = plot.scatter_item.data
     plotted = {str(row["data"]): (10 ** float(row["x"]), float(row["y"])) for row in data}
-    wanted = {
+    expected_values = {
         point["municipality"]: (point["population"], float(Decimal(point["value"])))
         for point in expected["points"]
     }
-    assert set(plotted) == set(wanted) == {"016", "098", "091", "081"}
-    for code, (people, value) in wanted.items():
+    assert set(plotted) == set(expected_values) == {"016", "098", "091", "081"}
+    for code, (people, value) in expected_values.items():
         assert plotted[code][0] == pytest.approx(people, rel=1e-9), code
         assert plotted[code][1] == value, code
     roles = {point["municipality"]: point["role"] for point in expected["points"]}

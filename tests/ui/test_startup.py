@@ -21,6 +21,19 @@ def _controller(settings: Settings) -> Application:
     return controller
 
 
+def _open_until_attached(
+    qtbot: QtBot, database_path: Path, settings: Settings
+) -> tuple[Application, MainWindow]:
+    """Open ``database_path`` and wait until the main window has its workspace."""
+    controller = _controller(settings)
+    controller.open(database_path)
+    window = controller.window
+    assert isinstance(window, MainWindow)
+    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
+        pass
+    return controller, window
+
+
 def test_list_shown_before_workspace(qtbot: QtBot, database_path: Path, settings: Settings) -> None:
     controller = _controller(settings)
 
@@ -44,13 +57,7 @@ def test_list_shown_before_workspace(qtbot: QtBot, database_path: Path, settings
 def test_workspace_attached_after_paint(
     qtbot: QtBot, database_path: Path, settings: Settings
 ) -> None:
-    controller = _controller(settings)
-    controller.open(database_path)
-    window = controller.window
-    assert isinstance(window, MainWindow)
-
-    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
-        pass
+    controller, window = _open_until_attached(qtbot, database_path, settings)
 
     assert window.workspace is controller.workspace
     assert window.editor is not None
@@ -66,13 +73,7 @@ def test_workspace_attached_after_paint(
 def test_editor_gets_two_fifths_at_first_start(
     qtbot: QtBot, database_path: Path, settings: Settings
 ) -> None:
-    controller = _controller(settings)
-    controller.open(database_path)
-    window = controller.window
-    assert isinstance(window, MainWindow)
-
-    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
-        pass
+    controller, window = _open_until_attached(qtbot, database_path, settings)
 
     list_width, editor_width = window.splitter.sizes()
     assert editor_width >= 0.35 * (list_width + editor_width)
@@ -84,12 +85,7 @@ def test_editor_gets_two_fifths_at_first_start(
 def test_list_follows_edits_after_attach(
     qtbot: QtBot, database_path: Path, settings: Settings
 ) -> None:
-    controller = _controller(settings)
-    controller.open(database_path)
-    window = controller.window
-    assert isinstance(window, MainWindow)
-    with qtbot.waitSignal(window.attached, timeout=TIMEOUT_MS):
-        pass
+    controller, window = _open_until_attached(qtbot, database_path, settings)
     assert controller.workspace is not None
     building_id = window.register_view.current_building_id
 

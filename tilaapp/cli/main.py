@@ -82,17 +82,17 @@ def _application_parser() -> argparse.ArgumentParser:
 
 
 def _only_application_options(argv: Sequence[str]) -> bool:
-    """Return whether ``argv`` holds nothing but valid options of the desktop application.
+    """Return whether ``argv`` contains nothing but valid options of the desktop application.
 
     Anything else, an error included, goes to the full parser, whose messages list the
     commands.
     """
     index = 0
     while index < len(argv):
-        taken = _application_option_length(argv, index)
-        if taken == 0:
+        length = _application_option_length(argv, index)
+        if length == 0:
             return False
-        index += taken
+        index += length
     return True
 
 

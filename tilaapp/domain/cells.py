@@ -25,9 +25,9 @@ _EPOCH_1900 = datetime.date(1899, 12, 30)
 _EPOCH_1904 = datetime.date(1904, 1, 1)
 _FICTITIOUS_LEAP_DAY = 60
 # 31.12.9999, the last day Excel shows, in the 1900 system.
-_LARGEST_SERIAL = 2_958_465
+_MAX_SERIAL = 2_958_465
 # The smallest YYYYMMDD number: 1.1.1000. Every serial is below it.
-_SMALLEST_REGISTER_DATE_NUMBER = 10_000_101
+_MIN_REGISTER_DATE_NUMBER = 10_000_101
 
 _LEADING_ZERO = re.compile(r"[-\u2212]?0[0-9]")
 _FINNISH_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
@@ -61,11 +61,11 @@ def excel_serial_date(serial: int | float | Decimal, *, date1904: bool) -> datet
     """
     day = int(serial)
     if date1904:
-        if not 0 <= day <= _LARGEST_SERIAL - 1462:
+        if not 0 <= day <= _MAX_SERIAL - 1462:
             raise ValueError(_serial_message(serial))
         return _EPOCH_1904 + datetime.timedelta(days=day)
 
-    if not 1 <= day <= _LARGEST_SERIAL or day == _FICTITIOUS_LEAP_DAY:
+    if not 1 <= day <= _MAX_SERIAL or day == _FICTITIOUS_LEAP_DAY:
         raise ValueError(_serial_message(serial))
     if day < _FICTITIOUS_LEAP_DAY:
         return _EPOCH_1900_BEFORE_LEAP_BUG + datetime.timedelta(days=day)
@@ -120,7 +120,7 @@ def _finnish_date_or_none(text: str) -> datetime.date | None:
 def _date_value(value: object, date1904: bool) -> PartialDate | None:
     if isinstance(value, bool):
         raise ValueError(_("invalid date {value}: expected a date").format(value=repr(value)))
-    if isinstance(value, int | float | Decimal) and 0 < value < _SMALLEST_REGISTER_DATE_NUMBER:
+    if isinstance(value, int | float | Decimal) and 0 < value < _MIN_REGISTER_DATE_NUMBER:
         day = excel_serial_date(value, date1904=date1904)
         return PartialDate(day.year, day.month, day.day)
     return parse_register_date(value)

@@ -8,13 +8,13 @@ Every field value goes into ``received_value`` as the package's JSON text, so ar
 money, dates and identifiers are kept exactly as sent.
 
 The packages of one municipal database (``database_id``) must arrive in increasing
-sequence: a newer package supersedes the current one, which stays stored as history;
-an older or equal one, a package already received and one that fails verification are
+sequence. A newer package supersedes the current one, which stays stored as history.
+An older or equal one, a package already received and one that fails verification are
 rejected, and nothing of them is written. Each package merges in its own transaction.
 
-``national_summary`` and ``national_reference`` read the current packages: per
-municipality, the current package created last (a municipality that replaced its
-database sends from a new ``database_id``; only its newest data counts).
+``national_summary`` and ``national_reference`` read, per municipality, the current
+package created last. A municipality that replaced its database sends from a new
+``database_id``, so only its newest data counts.
 """
 
 from __future__ import annotations

@@ -82,20 +82,20 @@ def peer_group_codes(home: str, group: PeerGroup) -> list[str]:
             return []
         return sorted(
             code
-            for code, each in municipalities().items()
-            if each.region_code == found.region_code and code != home
+            for code, other in municipalities().items()
+            if other.region_code == found.region_code and code != home
         )
 
     own = population(home)
     if own is None:
         return []
-    wanted = size_class(own.population)
+    own_size_class = size_class(own.population)
     return sorted(
         code
         for code in municipalities()
         if code != home
-        and (each := population(code)) is not None
-        and size_class(each.population) == wanted
+        and (peer := population(code)) is not None
+        and size_class(peer.population) == own_size_class
     )
 
 

@@ -4,8 +4,9 @@ The desktop comparison view plots exactly these figures, and ``tilaapp compare -
 prints them, so both show the same numbers. Each chart has one basis. A distribution
 chart pairs the municipality's own figures only with reference figures of the same
 indicator, unit, basis and grouping. A chart by class uses the 2018 main classes unless
-the reference has figures of its indicator and basis only in a coarse open-data list;
-then the own buildings are grouped into that list through tilaapp's own crosswalk. A
+the reference has figures of its indicator and basis only in a coarse open-data list.
+In that case the own buildings are grouped into that list through tilaapp's own
+crosswalk. A
 country and a municipality differ in size by orders of magnitude, so once a reference
 series exists, every series is plotted as the share of its known total in percent.
 The absolute figures stay beside the shares.
@@ -213,19 +214,21 @@ def _distribution_chart(
 def _class_scheme(
     report: IndicatorReport, indicator: str, figures: Sequence[Figure], areas: Sequence[str]
 ) -> str:
-    """Return the first scheme of ``CLASS_SCHEMES`` in which the reference has figures by
-    class of ``indicator`` for one of ``areas``, with the unit and basis of the report's
-    own figures; the 2018 main classes when it has none."""
+    """Return the first scheme of ``CLASS_SCHEMES`` with reference figures by class.
+
+    The figures must be of ``indicator`` for one of ``areas``, with the unit and basis of
+    the report's own figures. Without such figures the scheme is the 2018 main classes.
+    """
     for scheme in CLASS_SCHEMES:
         try:
             own = report.find(indicator, scheme)
         except KeyError:
             # DVV's open file gives no floor areas, so no own figure is grouped by it.
             continue
-        wanted = (own.indicator, own.unit, own.basis, scheme)
+        expected_key = (own.indicator, own.unit, own.basis, scheme)
         for figure in figures:
             found = (figure.indicator, figure.unit, figure.basis, figure.class_scheme)
-            if found == wanted and figure.municipality in areas and figure.class_code:
+            if found == expected_key and figure.municipality in areas and figure.class_code:
                 return scheme
     return MAIN_CLASS_SCHEME
 
@@ -245,19 +248,21 @@ def _reference_series(
             continue
         if (figure.indicator, figure.unit, figure.basis) != (own.indicator, own.unit, own.basis):
             continue
-        kept = by_area.setdefault(figure.municipality, {})
-        earlier = kept.get(group)
+        figures_by_group = by_area.setdefault(figure.municipality, {})
+        earlier = figures_by_group.get(group)
         if earlier is None or figure.year >= earlier.year:
-            kept[group] = figure
+            figures_by_group[group] = figure
 
     area = NATIONAL if role == NATIONAL else PEERS
     if not by_area:
         return BarSeries(role, area, False)
     totals: dict[str, Decimal] = {}
-    for kept in by_area.values():
-        for group, figure in kept.items():
+    for figures_by_group in by_area.values():
+        for group, figure in figures_by_group.items():
             totals[group] = totals.get(group, Decimal(0)) + figure.value
-    chosen = [figure for kept in by_area.values() for figure in kept.values()]
+    chosen = [
+        figure for figures_by_group in by_area.values() for figure in figures_by_group.values()
+    ]
     newest = max(chosen, key=lambda figure: figure.year)
     return BarSeries(
         role,

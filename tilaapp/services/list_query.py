@@ -1,6 +1,6 @@
 """Reading the register list straight from SQLite, without SQLAlchemy.
 
-The ``building_list`` table (kept by ``tilaapp.services.listing``) holds each building's
+The ``building_list`` table (kept by ``tilaapp.services.listing``) contains each building's
 listed values in use, so that the list can be filtered and sorted by SQLite. These
 functions take a cursor of Python's ``sqlite3`` module, so that the desktop application
 can show the list before SQLAlchemy has been imported, and ``ListReader`` opens such a
@@ -282,8 +282,9 @@ class ListReader:
     def open(cls, path: Path) -> ListReader | None:
         """Return a reader on ``path`` when its list can be read as it is, else None.
 
-        None stands for a file that is missing, is not a database, or has another schema
-        revision than this version's; opening it through ``open_database`` tells which.
+        None is returned for a file that is missing, is not a database, or has another
+        schema revision than this version's. ``open_database`` raises the error that
+        names which.
         """
         try:
             reader = cls(path)

@@ -42,8 +42,8 @@ from tilaapp.domain.identifiers import format_property_identifier
 from tilaapp.services import list_query
 from tilaapp.services.list_query import ID_CHUNK, chunks, fold, placeholders
 
-# The list's columns and rows are defined with the reading functions; named here too for
-# the callers that write and read the list through a session.
+# The list's columns and rows are defined with the reading functions. They are named
+# here too for the callers that write and read the list through a session.
 from tilaapp.services.list_query import LIST_COLUMNS as LIST_COLUMNS
 from tilaapp.services.list_query import ListRow as ListRow
 from tilaapp.services.list_query import search_terms as search_terms

@@ -8,7 +8,7 @@ contains a given key header, so sheets that the user added are skipped.
 
 A workbook cell whose value is unknown, a formula without a cached result or an Excel
 error value such as ``#N/A``, is read as an ``UnknownCellValue``, never as an empty cell:
-an empty cell would remove the value it stands in for.
+an empty cell would remove the value in use.
 """
 
 from __future__ import annotations

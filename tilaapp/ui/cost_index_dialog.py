@@ -185,13 +185,14 @@ class CostIndexDialog(QDialog):
         try:
             read = read_cost_index_file(path)
         except (InvalidCostIndexFile, OSError) as error:
+            log.warning("Cost index file %s not read: %s", path, error)
             show_error(self, error)
             return
         years = {str(value.year) for value in read}
         # Rows of other years stay as typed, even invalid ones, so no input is lost.
-        kept = [row for row in self.rows() if row[0] not in years and any(row)]
+        other_rows = [row for row in self.rows() if row[0] not in years and any(row)]
         self.show_values(list(read))
-        for row in kept:
+        for row in other_rows:
             self._append_row(*row)
         log.info("Read %d cost index values from %s into the table", len(read), path)
 
@@ -216,6 +217,7 @@ class CostIndexDialog(QDialog):
             self.accept()
 
         def failed(error: BaseException) -> None:
+            log.warning("Cost index series of %d years not stored: %s", len(values), error)
             self.buttons.setEnabled(True)
             show_error(self, error)
 

@@ -45,7 +45,7 @@ NO_VALUE = "–"
 # The widest that a value column starts, in average characters, so the note stays in view.
 VALUE_COLUMN_CHARACTERS = 28
 # Up to this many rows are fitted to their wrapped notes again when the note column
-# changes width; measuring more would make resizing the dialog slow.
+# changes width. Measuring more would make resizing the dialog slow.
 ROWS_RESIZED_MAX = 2000
 
 

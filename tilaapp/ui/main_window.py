@@ -63,9 +63,9 @@ class MainWindow(QMainWindow):
     """The application's main window over one workspace.
 
     The window can be shown with the register list alone (``opened``) and get the
-    workspace, with the editor and the commands that write, from ``attach``: loading the
-    services takes longer than showing the list. Until then the editor's place says
-    that it is loading and the commands that need the workspace are disabled.
+    workspace, with the editor and the commands that write, from ``attach``, because
+    loading the services takes longer than showing the list. Until then a "Loading…"
+    label is in the editor's place and the commands that need the workspace are disabled.
 
     Signals:
         language_requested(code): the user chose another language; the application
@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
         splitter = self.settings.bytes_value(SPLITTER_KEY)
         if splitter is None or not self.splitter.restoreState(splitter):
             # Three fifths for the list and two for the editor. Without this the splitter
-            # would size the editor's place by the narrow "Loading…" label it holds first.
+            # would size the editor's place by the narrow "Loading…" label shown there first.
             self.splitter.setSizes([self.width() * 3 // 5, self.width() * 2 // 5])
         last = self.settings.text(CURRENT_BUILDING_KEY)
         if last and last.isdigit() and self.register_view.select_building(int(last)):

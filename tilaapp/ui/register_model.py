@@ -199,7 +199,7 @@ class RegisterModel(QAbstractTableModel):
         sort_column = self._columns[column]
         descending = order == Qt.SortOrder.DescendingOrder
         if self._loaded and (sort_column, descending) == (self._sort_column, self._descending):
-            # The view asks again as it sets up its header; the order is already shown.
+            # The view requests the same order again while it sets up its header.
             return
         self._sort_column = sort_column
         self._descending = descending
