@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 
 from tilaapp.domain import codelists as cl
-from tilaapp.domain.municipalities import read_reference_table
+from tilaapp.domain.reference_files import read_reference_table
 from tilaapp.i18n import current_language, set_language
 
 RESOURCES = resources.files("tilaapp") / "resources"

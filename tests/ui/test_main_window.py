@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from tilaapp import i18n
+from tilaapp.domain.collation import sort_key
 from tilaapp.services.listing import list_rows
 from tilaapp.ui.app import Application
 from tilaapp.ui.main_window import MainWindow
@@ -80,6 +82,102 @@ def test_copy_selection(qtbot: QtBot, workspace: Workspace, settings: Settings) 
     window.register_view.table.selectRow(0)
 
     window.register_view.copy_selection()
+
+    lines = QApplication.clipboard().text().splitlines()
+    assert lines[0].split("\t")[0] == "Permanent building identifier"
+    assert len(lines) == 2
+
+
+def _header_click(qtbot: QtBot, window: MainWindow, column: str) -> None:
+    header = window.register_view.table.horizontalHeader()
+    section = window.register_view.model.columns.index(column)
+    position = QPoint(header.sectionViewportPosition(section) + 5, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
+
+
+def _column_texts(window: MainWindow, column: str) -> list[str]:
+    model = window.register_view.model
+    index = model.columns.index(column)
+    return [model.index(row, index).data() or "" for row in range(model.rowCount())]
+
+
+def test_header_click_sorts_and_toggles(
+    qtbot: QtBot, workspace: Workspace, settings: Settings
+) -> None:
+    window = _window(qtbot, workspace, settings)
+    header = window.register_view.table.horizontalHeader()
+    model = window.register_view.model
+
+    _header_click(qtbot, window, "address")
+    ascending = [sort_key(text) for text in _column_texts(window, "address")]
+    _header_click(qtbot, window, "address")
+    descending = [sort_key(text) for text in _column_texts(window, "address")]
+
+    assert ascending == sorted(ascending) and ascending[0] != ascending[-1]
+    assert descending == sorted(descending, reverse=True)
+    assert (model.sort_column, model.descending) == ("address", True)
+    assert header.isSortIndicatorShown()
+    assert header.sortIndicatorSection() == model.columns.index("address")
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+
+
+def test_sort_indicator_shown_once_attached(
+    qtbot: QtBot, workspace: Workspace, settings: Settings
+) -> None:
+    window = _window(qtbot, workspace, settings)
+    header = window.register_view.table.horizontalHeader()
+
+    assert header.isSortIndicatorShown()
+    assert header.sortIndicatorSection() == 0
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    identifiers = _column_texts(window, "permanent_building_identifier")
+    assert identifiers == sorted(identifiers)
+
+
+def test_sort_remembered(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+    _header_click(qtbot, window, "gross_floor_area")
+    _header_click(qtbot, window, "gross_floor_area")
+    window.close()
+
+    again = _window(qtbot, workspace, settings)
+
+    model = again.register_view.model
+    assert (model.sort_column, model.descending) == ("gross_floor_area", True)
+    header = again.register_view.table.horizontalHeader()
+    assert header.sortIndicatorSection() == model.columns.index("gross_floor_area")
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+
+
+def test_header_context_menu_lists_columns(
+    qtbot: QtBot, workspace: Workspace, settings: Settings
+) -> None:
+    window = _window(qtbot, workspace, settings)
+    header = window.register_view.table.horizontalHeader()
+    shown: list[list[str]] = []
+
+    def close_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        shown.append([action.text() for action in menu.actions()])
+        menu.close()
+
+    QTimer.singleShot(0, close_menu)
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, QPoint(5, 5), header.mapToGlobal(QPoint(5, 5))
+    )
+    QApplication.sendEvent(header, event)
+
+    assert shown and "Address" in shown[0] and "Gross floor area, m²" in shown[0]
+
+
+def test_copy_keys_copy_rows(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
+    window = _window(qtbot, workspace, settings)
+    table = window.register_view.table
+    table.selectRow(0)
+    QApplication.clipboard().clear()
+
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
 
     lines = QApplication.clipboard().text().splitlines()
     assert lines[0].split("\t")[0] == "Permanent building identifier"

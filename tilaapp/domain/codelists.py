@@ -12,12 +12,14 @@ import logging
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from tilaapp.domain import municipalities
-from tilaapp.domain.municipalities import ReferenceDataError, read_reference_table
+from tilaapp.domain.reference_files import ReferenceDataError, read_reference_table
 from tilaapp.i18n import current_language
 from tilaapp.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from tilaapp.domain.municipalities import Municipality
 
 logger = logging.getLogger(__name__)
 
@@ -193,13 +195,17 @@ def code_list_ids() -> tuple[str, ...]:
     return tuple(sorted((*with_codes, MUNICIPALITY)))
 
 
-def _municipality_code(found: municipalities.Municipality) -> Code:
+def _municipality_code(found: Municipality) -> Code:
     return Code(MUNICIPALITY, found.code, found.name_fi, found.name_sv)
 
 
 def list_codes(list_id: str) -> tuple[Code, ...]:
     """Return every code of ``list_id`` in file order. Raises KeyError for an unknown list id."""
     if list_id == MUNICIPALITY:
+        # Imported on first use: the first window's list shows no municipality names, and
+        # the municipality module takes several milliseconds to import.
+        from tilaapp.domain import municipalities
+
         return tuple(
             _municipality_code(found) for found in municipalities.municipalities().values()
         )
@@ -213,6 +219,8 @@ def lookup_code(list_id: str, code: str) -> Code | None:
     municipalities are not in the list.
     """
     if list_id == MUNICIPALITY:
+        from tilaapp.domain import municipalities
+
         found = municipalities.municipality(code)
         return _municipality_code(found) if found is not None else None
     return _codes_of(list_id).get(code)
@@ -232,6 +240,8 @@ def code_name(list_id: str, code: str, language: str | None = None) -> str:
     """
     language = language or current_language()
     if list_id == MUNICIPALITY:
+        from tilaapp.domain import municipalities
+
         return municipalities.municipality_name(code, language)
 
     entry = lookup_code(list_id, code)

@@ -7,7 +7,6 @@ The register writes dates as ``YYYYMMDD`` and puts ``00`` in an unknown month or
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -41,6 +40,13 @@ class DayNotInMonth(ValueError):
         )
 
 
+def _days_in_month(year: int, month: int) -> int:
+    # With datetime rather than the calendar module, which the first window does without.
+    if month == 12:
+        return 31
+    return (datetime.date(year, month + 1, 1) - datetime.date(year, month, 1)).days
+
+
 @dataclass(frozen=True, order=True)
 class PartialDate:
     """A calendar date whose month, or day, may be unknown.
@@ -71,8 +77,7 @@ class PartialDate:
         if self.day is None:
             return
 
-        days_in_month = calendar.monthrange(self.year, self.month)[1]
-        if not 1 <= self.day <= days_in_month:
+        if not 1 <= self.day <= _days_in_month(self.year, self.month):
             raise DayNotInMonth(self.year, self.month, self.day)
 
     def isoformat(self) -> str:

@@ -6,14 +6,12 @@ The data are bundled CSV files in ``tilaapp/resources`` (origin and licence in
 
 from __future__ import annotations
 
-import csv
 import functools
 import logging
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 
+from tilaapp.domain.reference_files import ReferenceDataError, read_reference_table
 from tilaapp.i18n import current_language
 from tilaapp.i18n import gettext as _
 
@@ -36,10 +34,6 @@ _NORDIC_COLLATION = {
     "ø": "\U000f0003",
     "ü": "y",
 }
-
-
-class ReferenceDataError(Exception):
-    """A bundled reference file is missing, lacks a column or holds an invalid row."""
 
 
 @dataclass(frozen=True)
@@ -91,29 +85,6 @@ class Region:
     name_fi: str
     name_sv: str
     name_en: str
-
-
-def read_reference_table(name: str, columns: Iterable[str]) -> list[dict[str, str]]:
-    """Read the bundled CSV file ``name`` into one dict per row.
-
-    The files are UTF-8 and ``;``-separated, and comment lines starting with ``#`` precede
-    the header row. Raises ReferenceDataError when the file or a column is missing.
-    """
-    resource = resources.files("tilaapp") / "resources" / name
-    try:
-        text = resource.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ReferenceDataError(f"reference file {name} is missing from the package") from error
-
-    lines = text.splitlines()
-    while lines and lines[0].startswith("#"):
-        lines.pop(0)
-
-    reader = csv.DictReader(lines, delimiter=";")
-    missing = [column for column in columns if column not in (reader.fieldnames or ())]
-    if missing:
-        raise ReferenceDataError(f"reference file {name} has no column {', '.join(missing)}")
-    return list(reader)
 
 
 def fold_for_search(text: str) -> str:

@@ -7,7 +7,6 @@ import shutil
 import signal
 import sys
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_DATABASE = "demo.sqlite"
+# Found next to the code rather than through importlib.resources, whose readers take a
+# few milliseconds to import.
+DEMO_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "demo"
 SIGNAL_POLL_MS = 250
 
 QT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
@@ -77,9 +79,7 @@ def copy_demo_database() -> Path:
     """Copy the bundled demo database to a new temporary folder and return the copy."""
     folder = Path(tempfile.mkdtemp(prefix="tilaapp-demo-"))
     target = folder / DEMO_DATABASE
-    bundled = resources.files("tilaapp.resources") / "demo" / DEMO_DATABASE
-    with resources.as_file(bundled) as source:
-        shutil.copyfile(source, target)
+    shutil.copyfile(DEMO_FOLDER / DEMO_DATABASE, target)
     log.info("Demo database copied to %s", target)
     return target
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6 import QtWidgets
+from PySide6.QtWidgets import QApplication, QWidget
 
 from tilaapp.i18n import gettext as _
 
@@ -36,7 +37,7 @@ def show_error(parent: QWidget | None, error: BaseException) -> None:
         show_unexpected_error(parent, error)
         return
     log.info("Shown to the user: %r", error)
-    QMessageBox.warning(parent, _("tilaapp"), message)
+    QtWidgets.QMessageBox.warning(parent, _("tilaapp"), message)
 
 
 def show_unexpected_error(parent: QWidget | None, error: BaseException) -> None:
@@ -46,7 +47,7 @@ def show_unexpected_error(parent: QWidget | None, error: BaseException) -> None:
         "".join(_traceback_lines(error)),
     )
     location = str(_log_path) if _log_path is not None else _("(no log file)")
-    QMessageBox.critical(
+    QtWidgets.QMessageBox.critical(
         parent,
         _("tilaapp"),
         _(

@@ -8,17 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPaintEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QSplitter,
-    QWidget,
-)
+# Dialogs and the Qt namespace are reached through their modules: PySide6 builds a
+# class, with its enums, when it is first looked up, and the first window needs neither.
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import QByteArray, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QGridLayout, QLabel, QMainWindow, QMenu, QSplitter, QWidget
 
 from tilaapp.i18n import LANGUAGES, current_language, ngettext
 from tilaapp.i18n import gettext as _
@@ -28,6 +23,8 @@ from tilaapp.ui.register_view import RegisterView
 from tilaapp.ui.settings import Settings
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QPaintEvent
+
     # The workspace, the editor and the services bring in SQLAlchemy. The window can be
     # shown without them and gets them with ``attach``.
     from tilaapp.services.editing import EditStep
@@ -120,6 +117,7 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes(sizes)
 
         self.register_view.model.follow(workspace)
+        self.register_view.show_sort_indicator()
         workspace.undo_changed.connect(self._update_undo_actions)
         workspace.buildings_changed.connect(self.update_package_status)
         self.register_view.building_activated.connect(self.open_building)
@@ -143,12 +141,11 @@ class MainWindow(QMainWindow):
 
     def _set_up_central_widgets(self) -> None:
         self.register_view = RegisterView(self.opened.reader, self.settings, self)
-        loading = QLabel(_("Loading…"), self)
-        loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        loading.setEnabled(False)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        # By keyword: a positional parent makes PySide6 try the overload that takes a
+        # Qt.Orientation first, which builds the Qt namespace.
+        self.splitter = QSplitter(parent=self)
         self.splitter.addWidget(self.register_view)
-        self.splitter.addWidget(loading)
+        self.splitter.addWidget(_loading_placeholder(self))
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.setCentralWidget(self.splitter)
@@ -159,11 +156,14 @@ class MainWindow(QMainWindow):
         self,
         text: str,
         slot: Callable[[], object],
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        shortcut: QKeySequence.StandardKey | str | None = None,
     ) -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+        # setShortcuts: resolving the overloads of setShortcut builds PySide6's Qt namespace.
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
+            action.setShortcuts([QKeySequence(shortcut)])
         action.triggered.connect(lambda _checked=False: slot())
         return action
 
@@ -462,7 +462,7 @@ class MainWindow(QMainWindow):
         dialog = HistoryDialog(self.attached_workspace, building_id, self)
         dialog.resize(dialog.size().expandedTo(self.size() * 0.8))
         dialog.building_activated.connect(self.open_building)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
     def show_comparison(self) -> None:
@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
         dialog = ComparisonDialog(self.attached_workspace, self)
         dialog.resize(dialog.size().expandedTo(self.size() * 0.85))
         dialog.building_activated.connect(self.open_building)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
     def export_update_package(self) -> None:
@@ -480,7 +480,7 @@ class MainWindow(QMainWindow):
         dialog = PackageExportDialog(self.attached_workspace, self.settings, self)
         dialog.building_activated.connect(self.open_building)
         dialog.exported.connect(lambda _result: self.update_package_status())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
     def update_package_status(self) -> None:
@@ -504,7 +504,7 @@ class MainWindow(QMainWindow):
         from tilaapp.ui.import_dialog import ImportDialog
 
         if self.opened.is_demo:
-            QMessageBox.information(
+            QtWidgets.QMessageBox.information(
                 self,
                 _("tilaapp"),
                 _(
@@ -512,7 +512,7 @@ class MainWindow(QMainWindow):
                     "go into the demo database, which is deleted when you quit."
                 ),
             )
-        path, _filter = QFileDialog.getOpenFileName(
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
             self,
             _("Choose a register file"),
             str(Path.home()),
@@ -526,7 +526,7 @@ class MainWindow(QMainWindow):
         """Choose a workbook or CSV file of the municipality's own and open the mapping wizard."""
         from tilaapp.ui.inventory_dialog import InventoryImportDialog
 
-        path, _filter = QFileDialog.getOpenFileName(
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
             self,
             _("Choose your own inventory file"),
             str(Path.home()),
@@ -538,7 +538,7 @@ class MainWindow(QMainWindow):
 
     def export_list(self) -> None:
         """Export the buildings and columns the list shows, as it is filtered and sorted."""
-        path, _filter = QFileDialog.getSaveFileName(
+        path, _filter = QtWidgets.QFileDialog.getSaveFileName(
             self,
             _("Export the list"),
             str(Path.home() / _("buildings.xlsx")),
@@ -593,16 +593,19 @@ class MainWindow(QMainWindow):
 
     def ask_retry(self, message: str) -> bool:
         """Show ``message`` with Retry and Cancel, and return whether the user chose Retry."""
-        box = QMessageBox(QMessageBox.Icon.Warning, _("tilaapp"), message, parent=self)
-        box.setStandardButtons(QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Retry)
-        box.button(QMessageBox.StandardButton.Retry).setText(_("Retry"))
-        box.button(QMessageBox.StandardButton.Cancel).setText(_("Cancel"))
-        return bool(box.exec() == QMessageBox.StandardButton.Retry)
+        buttons = QtWidgets.QMessageBox.StandardButton
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Warning, _("tilaapp"), message, parent=self
+        )
+        box.setStandardButtons(buttons.Retry | buttons.Cancel)
+        box.setDefaultButton(buttons.Retry)
+        box.button(buttons.Retry).setText(_("Retry"))
+        box.button(buttons.Cancel).setText(_("Cancel"))
+        return bool(box.exec() == buttons.Retry)
 
     def import_edited_list(self) -> None:
         """Read an edited list export chosen by the user and show its changes."""
-        path, _filter = QFileDialog.getOpenFileName(
+        path, _filter = QtWidgets.QFileDialog.getOpenFileName(
             self,
             _("Import an edited list"),
             str(Path.home()),
@@ -656,7 +659,7 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         from tilaapp import __version__
 
-        QMessageBox.about(
+        QtWidgets.QMessageBox.about(
             self,
             _("About tilaapp"),
             _(
@@ -694,6 +697,20 @@ class MainWindow(QMainWindow):
         # Every change is already stored, so closing needs no confirmation.
         self.save_state()
         event.accept()
+
+
+def _loading_placeholder(parent: QWidget) -> QWidget:
+    """Return a widget with "Loading…" in its middle, for the editor's place."""
+    label = QLabel(_("Loading…"))
+    label.setEnabled(False)
+    placeholder = QWidget(parent)
+    # Centred by stretches, since an alignment flag would build PySide6's Qt namespace.
+    layout = QGridLayout(placeholder)
+    layout.addWidget(label, 1, 1)
+    for edge in (0, 2):
+        layout.setRowStretch(edge, 1)
+        layout.setColumnStretch(edge, 1)
+    return placeholder
 
 
 def package_status_text(status: PackageStatus) -> str:

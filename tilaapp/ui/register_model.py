@@ -14,10 +14,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    Qt,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
 from tilaapp.i18n import gettext as _
 from tilaapp.services.list_query import LIST_COLUMNS, ListReader, ListRow
@@ -32,14 +31,22 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 PAGES_CACHED = 30
 
-BUILDING_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+# Qt's item data roles and alignment flags (qnamespace.h) as plain ints. Roles reach
+# Python as ints, and looking up PySide6's ``Qt`` namespace builds all of its enums
+# (about 15 ms), which the first window is shown without.
+DISPLAY_ROLE = 0
+TOOL_TIP_ROLE = 3
+FONT_ROLE = 6
+TEXT_ALIGNMENT_ROLE = 7
+USER_ROLE = 0x0100
+ALIGN_LEFT = 0x0001
+ALIGN_RIGHT = 0x0002
+ALIGN_VCENTER = 0x0080
+
+BUILDING_ID_ROLE = USER_ROLE + 1
 
 NUMERIC_COLUMNS = frozenset({"gross_floor_area"})
-_TEXT_ROLES = (
-    Qt.ItemDataRole.DisplayRole,
-    Qt.ItemDataRole.ToolTipRole,
-    Qt.ItemDataRole.FontRole,
-)
+_TEXT_ROLES = (DISPLAY_ROLE, TOOL_TIP_ROLE, FONT_ROLE)
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "permanent_building_identifier",
     "address",
@@ -82,10 +89,9 @@ class RegisterModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, ListRow]] = OrderedDict()
         self._text = ""
         self._all_buildings = False
-        self._sort_column = "permanent_building_identifier"
+        self._sort_column = LIST_COLUMNS[0]
         self._descending = False
         self.total = 0
-        self._loaded = False
         self.last_query_seconds = 0.0
         self._italic = QFont()
         self._italic.setItalic(True)
@@ -101,6 +107,14 @@ class RegisterModel(QAbstractTableModel):
     @property
     def all_buildings(self) -> bool:
         return self._all_buildings
+
+    @property
+    def sort_column(self) -> str:
+        return self._sort_column
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
 
     def query(self) -> ListQuery:
         """Return the filter, scope and sort the view shows, to export the same list."""
@@ -127,7 +141,6 @@ class RegisterModel(QAbstractTableModel):
         total = self._reader.count(all_buildings=self._all_buildings)
 
         self.beginResetModel()
-        self._loaded = True
         self._ids = ids
         self._pages.clear()
         self.total = total
@@ -155,27 +168,13 @@ class RegisterModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        column = self._columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return list_column_label(column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMERIC_COLUMNS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid():
             return None
         column = self._columns[index.column()]
         if role == BUILDING_ID_ROLE:
             return self._ids[index.row()]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        if role == TEXT_ALIGNMENT_ROLE:
             return _alignment(column)
         if role not in _TEXT_ROLES:
             return None
@@ -184,26 +183,39 @@ class RegisterModel(QAbstractTableModel):
         if row is None:
             return None
         derived = column == "building_class_2018" and row.building_class_origin == "crosswalk"
-        if role == Qt.ItemDataRole.FontRole:
+        if role == FONT_ROLE:
             return self._italic if derived else None
 
         text = list_cell_text(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole and derived and text:
+        if role == TOOL_TIP_ROLE and derived and text:
             return _(
                 "{value}: derived from the use class (1994), because the register gives no "
                 "building class (2018)."
             ).format(value=text)
         return text
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        sort_column = self._columns[column]
-        descending = order == Qt.SortOrder.DescendingOrder
-        if self._loaded and (sort_column, descending) == (self._sort_column, self._descending):
-            # The view requests the same order again while it sets up its header.
-            return
-        self._sort_column = sort_column
+    def set_sort(self, column: str, descending: bool) -> None:
+        """Sort by the column id ``column`` and show the result."""
+        if column not in self._columns:
+            raise ValueError(f"unknown list column {column!r}")
+        self._sort_column = column
         self._descending = descending
         self.reload()
+
+    def header_model(self, parent: QObject | None = None) -> QStandardItemModel:
+        """Return a model of the column labels for the view's header.
+
+        The header reads its labels from this model rather than from ``headerData``: Qt
+        calls ``headerData`` with a ``Qt.Orientation``, whose conversion to Python builds
+        PySide6's whole ``Qt`` namespace before the first window is painted.
+        """
+        labels = QStandardItemModel(0, len(self._columns), parent)
+        for index, column in enumerate(self._columns):
+            item = QStandardItem(list_column_label(column))
+            if column in NUMERIC_COLUMNS:
+                item.setData(ALIGN_RIGHT | ALIGN_VCENTER, TEXT_ALIGNMENT_ROLE)
+            labels.setHorizontalHeaderItem(index, item)
+        return labels
 
     # Internals.
 
@@ -232,7 +244,5 @@ class RegisterModel(QAbstractTableModel):
 
 
 def _alignment(column: str) -> int:
-    horizontal = (
-        Qt.AlignmentFlag.AlignRight if column in NUMERIC_COLUMNS else Qt.AlignmentFlag.AlignLeft
-    )
-    return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+    horizontal = ALIGN_RIGHT if column in NUMERIC_COLUMNS else ALIGN_LEFT
+    return horizontal | ALIGN_VCENTER

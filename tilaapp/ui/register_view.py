@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, Signal
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,7 +32,25 @@ from tilaapp.ui.settings import Settings
 log = logging.getLogger(__name__)
 
 HEADER_STATE_KEY = "register/header"
+SORT_KEY = "register/sort"
 FIT_ROWS = 30
+
+
+class ListTable(QTableView):
+    """The table of the register list; the standard copy keys copy the selected rows.
+
+    Signals:
+        copy_requested(): the user pressed the copy keys (Ctrl+C) in the table.
+    """
+
+    copy_requested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class RegisterView(QWidget):
@@ -59,7 +78,7 @@ class RegisterView(QWidget):
         self._set_up_layout()
         self.model.reloaded.connect(self._on_model_reloaded)
         self.model.modelAboutToBeReset.connect(self._remember_selection)
-        self.model.reload()
+        self.model.set_sort(*self._saved_sort())
         self._restore_columns()
 
     # Set-up.
@@ -78,7 +97,7 @@ class RegisterView(QWidget):
         self.all_check.toggled.connect(self.model.set_all_buildings)
 
     def _set_up_table(self) -> None:
-        self.table = QTableView(self)
+        self.table = ListTable(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -86,22 +105,24 @@ class RegisterView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        header = self.table.horizontalHeader()
-        header.setSectionsMovable(True)
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._on_header_context_menu)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setDefaultSectionSize(self.table.fontMetrics().horizontalAdvance("0") * 16)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
-        copy = QAction(self.table)
-        copy.setShortcut(QKeySequence.StandardKey.Copy)
-        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        copy.triggered.connect(self.copy_selection)
-        self.table.addAction(copy)
+        self.table.copy_requested.connect(self.copy_selection)
+        self._set_up_header()
+
+    def _set_up_header(self) -> None:
+        # Sorting is done here rather than by QTableView.setSortingEnabled, which calls
+        # the model's ``sort`` with a ``Qt.SortOrder`` at once and so builds PySide6's
+        # whole ``Qt`` namespace before the first window is painted.
+        header = self.table.horizontalHeader()
+        header.setModel(self.model.header_model(self))
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._on_header_clicked)
+        header.setSectionsMovable(True)
+        header.installEventFilter(self)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultSectionSize(self.table.fontMetrics().horizontalAdvance("0") * 16)
 
     def _set_up_layout(self) -> None:
         top = QHBoxLayout()
@@ -129,6 +150,8 @@ class RegisterView(QWidget):
         header = self.table.horizontalHeader()
         state = self._settings.bytes_value(HEADER_STATE_KEY)
         restored = state is not None and header.restoreState(state)
+        # The sort is kept under SORT_KEY, and show_sort_indicator shows it.
+        header.setSortIndicatorShown(False)
         chosen = set(self._settings.columns(DEFAULT_COLUMNS, tuple(self.model.columns)))
         for index, column in enumerate(self.model.columns):
             header.setSectionHidden(index, column not in chosen)
@@ -150,6 +173,36 @@ class RegisterView(QWidget):
         self._settings.set_columns(self.visible_columns())
         self._settings.set_bytes_value(HEADER_STATE_KEY, self.table.horizontalHeader().saveState())
 
+    # Sorting.
+
+    def sort_by(self, column: str, descending: bool) -> None:
+        """Sort the list by the column id ``column``, remember it and show its indicator."""
+        self.model.set_sort(column, descending)
+        direction = "descending" if descending else "ascending"
+        self._settings.set_text(SORT_KEY, f"{column} {direction}")
+        self.show_sort_indicator()
+
+    def show_sort_indicator(self) -> None:
+        """Show the sort column and direction in the header."""
+        order = QtCore.Qt.SortOrder
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(
+            self.model.columns.index(self.model.sort_column),
+            order.DescendingOrder if self.model.descending else order.AscendingOrder,
+        )
+        header.setSortIndicatorShown(True)
+
+    def _saved_sort(self) -> tuple[str, bool]:
+        saved = (self._settings.text(SORT_KEY) or "").split()
+        if len(saved) == 2 and saved[0] in self.model.columns:
+            return saved[0], saved[1] == "descending"
+        return self.model.columns[0], False
+
+    def _on_header_clicked(self, section: int) -> None:
+        column = self.model.columns[section]
+        descending = column == self.model.sort_column and not self.model.descending
+        self.sort_by(column, descending)
+
     def column_menu(self) -> QMenu:
         """Return a menu of checkable columns. The choice is remembered between runs."""
         menu = QMenu(_("Columns"), self)
@@ -163,9 +216,11 @@ class RegisterView(QWidget):
             )
         return menu
 
-    def _on_header_context_menu(self, position: QPoint) -> None:
-        header = self.table.horizontalHeader()
-        self.column_menu().exec(header.mapToGlobal(position))
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.horizontalHeader() and isinstance(event, QContextMenuEvent):
+            self.column_menu().exec(event.globalPos())
+            return True
+        return super().eventFilter(watched, event)
 
     def save_state(self) -> None:
         self._save_columns()
