@@ -184,6 +184,17 @@ def test_copy_keys_copy_rows(qtbot: QtBot, workspace: Workspace, settings: Setti
     assert len(lines) == 2
 
 
+def test_editor_width_when_built_with_workspace(
+    qtbot: QtBot, workspace: Workspace, settings: Settings
+) -> None:
+    window = _window(qtbot, workspace, settings)
+    qtbot.waitExposed(window)
+
+    list_width, editor_width = window.splitter.sizes()
+    assert editor_width >= 0.35 * (list_width + editor_width)
+    assert list_width >= 0.5 * (list_width + editor_width)
+
+
 def test_undo_redo_actions(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:
     window = _window(qtbot, workspace, settings)
     building_id = window.register_view.model.building_id(0)

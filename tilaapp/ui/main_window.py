@@ -110,11 +110,16 @@ class MainWindow(QMainWindow):
 
         self.workspace = workspace
         self.editor = BuildingEditor(workspace, self)
-        sizes = self.splitter.sizes()
+        shown_sizes = self.splitter.sizes() if self.splitter.isVisible() else None
         placeholder = self.splitter.replaceWidget(1, self.editor)
         if placeholder is not None:
             placeholder.deleteLater()
-        self.splitter.setSizes(sizes)
+        if shown_sizes is None:
+            # A window built with its workspace has not been laid out yet, so its
+            # splitter's sizes are not real ones.
+            self._restore_splitter()
+        else:
+            self.splitter.setSizes(shown_sizes)
 
         self.register_view.model.follow(workspace)
         self.register_view.show_sort_indicator()
@@ -301,15 +306,18 @@ class MainWindow(QMainWindow):
             self.register_view.model.rowCount(), self.register_view.model.total
         )
 
-    def _restore_window_state(self) -> None:
-        geometry = self.settings.bytes_value(GEOMETRY_KEY)
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+    def _restore_splitter(self) -> None:
         splitter = self.settings.bytes_value(SPLITTER_KEY)
         if splitter is None or not self.splitter.restoreState(splitter):
             # Three fifths for the list and two for the editor. Without this the splitter
             # would size the editor's place by the narrow "Loading…" label shown there first.
             self.splitter.setSizes([self.width() * 3 // 5, self.width() * 2 // 5])
+
+    def _restore_window_state(self) -> None:
+        geometry = self.settings.bytes_value(GEOMETRY_KEY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        self._restore_splitter()
         last = self.settings.text(CURRENT_BUILDING_KEY)
         if last and last.isdigit() and self.register_view.select_building(int(last)):
             self._on_current_building_changed(self.register_view.current_building_id)
