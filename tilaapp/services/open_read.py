@@ -142,7 +142,8 @@ def read_share(
     gc.disable()
     reader = DvvOpenReader(Path(path))
     try:
-        for batch in batches(reader.read_compact(share=(index, count))):
+        share = (index, count) if count > 1 else None
+        for batch in batches(reader.read_compact(share=share)):
             if base_id is None:
                 connection.send(("buildings", batch))
             else:
