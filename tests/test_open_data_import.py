@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import tilaapp.services.importing as importing
+import tilaapp.services.open_load as open_load
 from devtools.dvv_workbook import Building, sample_buildings, write_extract
 from devtools.opt_file import OptRow, synthetic_rows, valid_prt, write_opt, write_opt_zip
 from devtools.ryhti_geojson import (
@@ -73,12 +74,14 @@ def test_open_file_counts_match_file(tmp_path: Path, open_file: Path) -> None:
     assert _table_counts(db) == (buildings, addresses)
 
 
+@pytest.mark.parametrize("readers", [1, 2])
 def test_reader_processes_give_same_tables(
-    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch, readers: int
 ) -> None:
     in_process = tmp_path / "one.sqlite"
     _import(in_process, open_file)
     monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    monkeypatch.setattr(open_load, "reader_processes", lambda: readers)
     processes = tmp_path / "two.sqlite"
     _import(processes, open_file)
 
@@ -88,6 +91,31 @@ def test_reader_processes_give_same_tables(
         "(SELECT group_concat(a.address_number || ':' || ifnull(a.street_name_fi, ''), '|') "
         "FROM building_address a WHERE a.building_id = b.id) "
         "FROM building b JOIN register_value r ON r.building_id = b.id ORDER BY b.id"
+    )
+    with sqlite3.connect(in_process) as one, sqlite3.connect(processes) as two:
+        assert one.execute(query).fetchall() == two.execute(query).fetchall()
+
+
+def test_reader_processes_with_stored_buildings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored = sample_buildings()
+    extract = write_extract(tmp_path / "x.xlsx", stored)
+    # The first building of the extract is in the open file too, so it is looked up.
+    rows = [OptRow(prt=str(stored[0].prt)).cells(), *synthetic_rows(3_000, seed=7)]
+    open_file = write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", rows)
+    in_process = tmp_path / "one.sqlite"
+    _import(in_process, extract)
+    assert _import(in_process, open_file).files[0].counts()["updated"] == 1
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    processes = tmp_path / "two.sqlite"
+    _import(processes, extract)
+    assert _import(processes, open_file).files[0].counts()["updated"] == 1
+
+    query = (
+        "SELECT r.building_id, r.source, r.municipality_number, r.coordinate_north, "
+        "(SELECT count(*) FROM building_address a WHERE a.building_id = r.building_id) "
+        "FROM register_value r ORDER BY r.building_id, r.source"
     )
     with sqlite3.connect(in_process) as one, sqlite3.connect(processes) as two:
         assert one.execute(query).fetchall() == two.execute(query).fetchall()

@@ -25,10 +25,10 @@ from tilaapp.services.listing import refresh_imported
 from tilaapp.services.merge import RecordMerger
 from tilaapp.services.open_load import (
     CompactLoader,
-    ReadSummary,
     load_in_processes,
     load_in_this_process,
 )
+from tilaapp.services.open_read import ReadSummary
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
 from tilaapp.sources.detect import ReaderGroup, SourceReader, open_readers
 from tilaapp.sources.dvv_open import DvvOpenReader
