@@ -57,21 +57,41 @@ app.exec()
 """
 
 # The real command-line entry point, with the application's window hooks extended to
-# report the two moments. Nothing else of tilaapp is changed.
+# report the two moments. The hooks are added when the command line imports
+# tilaapp.ui.app, so that the modules are imported in the same order as by `tilaapp`.
 TILAAPP_DEMO = """
 import sys
-import tilaapp.ui.app as app_module
-from tilaapp.cli.main import main
+from importlib.machinery import PathFinder
 
-original = app_module.Application._show_first_window
-
-def show_and_report(self, opened):
+def show_and_report(self, opened, original):
     window = original(self, opened)
     window.first_painted.connect(lambda: print("window", flush=True))
     window.attached.connect(lambda: (print("loaded", flush=True), self.app.quit()))
     return window
 
-app_module.Application._show_first_window = show_and_report
+def add_hooks(app_module):
+    original = app_module.Application._show_first_window
+    app_module.Application._show_first_window = (
+        lambda self, opened: show_and_report(self, opened, original)
+    )
+
+class HookFinder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name != "tilaapp.ui.app":
+            return None
+        spec = PathFinder.find_spec(name, path)
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            execute(module)
+            add_hooks(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, HookFinder)
+from tilaapp.cli.main import main
 sys.exit(main(["--demo"]))
 """
 

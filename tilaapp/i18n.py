@@ -7,6 +7,7 @@ Source strings are English; Finnish is the default language.
 
 from __future__ import annotations
 
+import functools
 import gettext as _gettext
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,13 +21,17 @@ _translations: _gettext.NullTranslations = _gettext.NullTranslations()
 _language = "en"
 
 
+@functools.cache
 def load_translations(language: str) -> _gettext.NullTranslations:
     """Load the compiled catalogue of ``language``; English needs none."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}, expected one of {LANGUAGES}")
     if language == "en":
         return _gettext.NullTranslations()
-    return _gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
+    # Opened by its path: gettext.translation's search imports the locale module, which
+    # the start-up does without.
+    with (LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as catalogue:
+        return _gettext.GNUTranslations(catalogue)
 
 
 def set_language(language: str) -> None:

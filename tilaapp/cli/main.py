@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -315,6 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     log_path = configure_logging()
     if args.command is None:
+        # The desktop application collects garbage on a timer of its own
+        # (tilaapp.ui.memory). Turning automatic collection off before Qt is imported
+        # also spares the collections that the imports would start.
+        gc.disable()
         from tilaapp.ui.app import run_gui
 
         return run_gui(args.gui_database, demo=args.demo, language=args.lang, log_path=log_path)
