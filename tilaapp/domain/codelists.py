@@ -10,9 +10,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from tilaapp.domain.reference_files import ReferenceDataError, read_reference_table
 from tilaapp.i18n import current_language
@@ -44,8 +43,7 @@ BUILDING_CLASS_2018_URI_SUFFIX = "jhs/rakennus_1_20180712"
 ClassOrigin = Literal["register", "crosswalk", "unknown"]
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     list_id: str
     code: str
     name_fi: str
@@ -55,8 +53,7 @@ class Code:
     """False for a name that the sources give with doubt, which ``code_name`` marks."""
 
 
-@dataclass(frozen=True)
-class _Tables:
+class _Tables(NamedTuple):
     codes: dict[str, dict[str, Code]]
     """Codes by list id, then by code."""
     uri_lists: dict[str, str]

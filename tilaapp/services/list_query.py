@@ -18,10 +18,9 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tilaapp.domain.collation import sort_key
 from tilaapp.domain.dates import PartialDate
@@ -53,8 +52,7 @@ ID_CHUNK = 500
 _AREA_FACTOR = Decimal(1000)
 
 
-@dataclass(frozen=True)
-class ListRow:
+class ListRow(NamedTuple):
     """One building of the register list, with its values in use."""
 
     id: int

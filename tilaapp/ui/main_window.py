@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 # Dialogs and the Qt namespace are reached through their modules: PySide6 builds a
 # class, with its enums, when it is first looked up, and the first window needs neither.
@@ -47,8 +46,7 @@ INVENTORY_PATTERNS = "*.xlsx *.xlsm *.csv *.txt *.tsv"
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
 
-@dataclass(frozen=True)
-class OpenedFile:
+class OpenedFile(NamedTuple):
     """A database file whose register list can be shown before its workspace loads."""
 
     path: Path
