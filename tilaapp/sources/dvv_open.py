@@ -605,6 +605,8 @@ class _RowReader:
         seen = self._seen
         values = self.values
         municipalities, use_classes, dates = values.code_results()
+        check_characters, body_base = PRT_CHECK_ALPHABET, _PRT_BODY_BASE
+        north_min, north_max, east_min, east_max = NORTH_MIN, NORTH_MAX, EAST_MIN, EAST_MAX
         count = len(rows)
         start = 0
         while start < count:
@@ -629,15 +631,23 @@ class _RowReader:
                 and not use_class[1]
                 and north_cell.isdecimal()
                 and east_cell.isdecimal()
-                and (property_id == "" or _is_plain_property_identifier(property_id))
+                and (
+                    property_id == ""
+                    or (
+                        len(property_id) == 14
+                        and property_id.isdecimal()
+                        and property_id.isascii()
+                        and property_id[:3] != "000"
+                    )
+                )
             ):
                 body = int(body_text)
                 north, east = int(north_cell), int(east_cell)
-                bit = body - _PRT_BODY_BASE
+                bit = body - body_base
                 if (
-                    identifier[9] == PRT_CHECK_ALPHABET[body % 31]
-                    and NORTH_MIN <= north <= NORTH_MAX
-                    and EAST_MIN <= east <= EAST_MAX
+                    identifier[9] == check_characters[body % 31]
+                    and north_min <= north <= north_max
+                    and east_min <= east <= east_max
                     and not seen[bit >> 3] & (1 << (bit & 7))
                 ):
                     if end == start + 1:
@@ -647,19 +657,21 @@ class _RowReader:
                             len(postal) == 5 and postal.isdecimal() and postal.isascii()
                         )
                         if date in dates and address_number.isdecimal() and plain_postal:
+                            main_postal = postal or None
                             addresses: tuple[CompactAddress, ...] | None = (
                                 (
                                     int(address_number),
                                     street_fi.strip() or None,
                                     street_sv.strip() or None,
                                     house.strip() or None,
-                                    postal or None,
+                                    main_postal,
                                 ),
                             )
                         else:
                             addresses = None
                     else:
                         addresses = values.clean_addresses(rows[start:end])
+                        main_postal = None if addresses is None else _main_postal_code(addresses)
                     if addresses is not None:
                         seen[bit >> 3] |= 1 << (bit & 7)
                         compact = (
@@ -670,7 +682,7 @@ class _RowReader:
                             north * 1000,
                             east * 1000,
                             property_id or None,
-                            _main_postal_code(addresses),
+                            main_postal,
                             addresses,
                         )
             if compact is None:
