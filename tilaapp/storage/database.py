@@ -87,11 +87,14 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 def _enforce_foreign_keys(connection: Connection, driver: sqlite3.Connection) -> None:
     """Turn foreign key enforcement back on, or drop a connection that is left without it."""
-    if not driver.in_transaction:
-        driver.execute("PRAGMA foreign_keys=ON")
-        if driver.execute("PRAGMA foreign_keys").fetchone() == (1,):
-            return
-    log.error("Foreign key enforcement could not be restored; the connection is closed")
+    try:
+        if not driver.in_transaction:
+            driver.execute("PRAGMA foreign_keys=ON")
+            if driver.execute("PRAGMA foreign_keys").fetchone() == (1,):
+                return
+    except sqlite3.Error as error:
+        log.error("Restoring foreign key enforcement failed: %s", error)
+    log.error("Foreign key enforcement could not be restored, so the connection is closed")
     connection.invalidate()
 
 
@@ -153,7 +156,10 @@ class Database:
                 _enforce_foreign_keys(connection, driver)
 
     def _check_foreign_keys(self, session: Session) -> None:
-        violations = session.connection().exec_driver_sql("PRAGMA foreign_key_check").all()
+        result = session.connection().exec_driver_sql("PRAGMA foreign_key_check")
+        # The first rows name enough tables: a broken load could have millions.
+        violations = result.fetchmany(1000)
+        result.close()
         if violations:
             tables = sorted({str(row[0]) for row in violations})
             log.error("Foreign key check of %s failed in %s", self.path, ", ".join(tables))
