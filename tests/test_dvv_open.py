@@ -19,6 +19,7 @@ from devtools.opt_file import (
     Row,
     opt_bytes,
     prt_with_wrong_check,
+    row_text,
     synthetic_rows,
     valid_prt,
     write_opt,
@@ -840,3 +841,66 @@ def test_write_opt_no_final_newline(tmp_path: Path) -> None:
 
 def test_columns_named() -> None:
     assert len(COLUMNS) == COLUMN_COUNT
+
+
+def _rows_with_problems() -> list[Row]:
+    """Rows of many buildings with a problem of each kind among them."""
+    good = [row_text(row) for row in synthetic_rows(400, seed=11)]
+    damaged: list[Row] = [
+        good[5],  # repeated row
+        good[10] + ";extra",
+        "",
+        "   ",
+        good[20] + "\r",
+        good[30] + ";",
+        OptRow(prt=valid_prt(900_001), municipality="999").cells(),
+        OptRow(prt=valid_prt(900_002), municipality="x1").cells(),
+        OptRow(prt=valid_prt(900_003), north="abc").cells(),
+        OptRow(prt=valid_prt(900_004), north="1", east="1").cells(),
+        OptRow(prt=valid_prt(900_005), extraction_date="20261301").cells(),
+        OptRow(prt=prt_with_wrong_check(900_006)).cells(),
+        OptRow(prt="abc").cells(),
+        OptRow(prt="").cells(),
+        OptRow(prt=valid_prt(900_007), address_number="x", postal_code="1234").cells(),
+        OptRow(prt=valid_prt(900_008), postal_code="", property_identifier="").cells(),
+        OptRow(prt=valid_prt(900_010), postal_code="00000").cells(),
+        OptRow(prt=valid_prt(900_009), use_class="zz", property_identifier="123").cells(),
+        good[0],  # rows of a building read before
+    ]
+    rows: list[Row] = []
+    for index, line in enumerate(good):
+        rows.append(line)
+        if index % 23 == 7:
+            rows.append(damaged[(index // 23) % len(damaged)])
+    return rows
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, 3, 7, 64, 100_000])
+def test_chunked_read_matches_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
+) -> None:
+    path = write_opt(tmp_path / "problems.OPT", _rows_with_problems())
+    # One share of one reader reads every line one by one.
+    line_by_line = DvvOpenReader(path)
+    expected = list(line_by_line.read_compact(share=(0, 1)))
+    monkeypatch.setattr(dvv_open, "CHUNK_LINES", chunk_lines)
+    monkeypatch.setattr(dvv_open, "BLOCK_SIZE", 4096)
+    chunked = DvvOpenReader(path)
+    assert list(chunked.read_compact()) == expected
+    assert chunked.problems == line_by_line.problems
+    assert chunked.rows_read == line_by_line.rows_read
+    assert len({problem.kind for problem in chunked.problems}) >= 10
+
+
+def test_chunked_read_utf8_then_latin1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [row_text(row) for row in synthetic_rows(200, seed=5)]
+    data = opt_bytes(rows[:100], encoding="utf-8") + opt_bytes(rows[100:], encoding="iso-8859-1")
+    path = tmp_path / "mixed.OPT"
+    path.write_bytes(data)
+    line_by_line = DvvOpenReader(path)
+    expected = list(line_by_line.read_compact(share=(0, 1)))
+    monkeypatch.setattr(dvv_open, "CHUNK_LINES", 5)
+    chunked = DvvOpenReader(path)
+    assert list(chunked.read_compact()) == expected
+    assert chunked.problems == line_by_line.problems
+    assert chunked.encoding == line_by_line.encoding

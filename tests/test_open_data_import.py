@@ -24,6 +24,7 @@ from devtools.ryhti_geojson import (
 from tilaapp.cli.main import main
 from tilaapp.services.importing import ImportOptions, ImportRejected, import_files
 from tilaapp.services.reference import read_reference
+from tilaapp.storage.database import ForeignKeyCheckFailed
 
 DAY = datetime.date(2026, 9, 30)
 
@@ -415,4 +416,26 @@ def test_cancel_with_reader_processes(
     before = db.read_bytes()
     with pytest.raises(importing.ImportCancelled):
         import_files(db, [open_file], ImportOptions(extraction_date=DAY), is_cancelled=lambda: True)
+    assert db.read_bytes() == before
+
+
+def test_bulk_load_missing_reference_rolls_back(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    db = tmp_path / "check.sqlite"
+    _import(db, write_extract(tmp_path / "x.xlsx", sample_buildings()))
+    before = db.read_bytes()
+    finish = open_load.CompactLoader.finish
+
+    def finish_with_stray_address(loader: open_load.CompactLoader) -> None:
+        # The bulk load runs without foreign key enforcement, so only the check finds this.
+        loader.cursor.execute(
+            "INSERT INTO building_address (building_id, source) VALUES (987654321, 'dvv_open')"
+        )
+        finish(loader)
+
+    monkeypatch.setattr(open_load.CompactLoader, "finish", finish_with_stray_address)
+    with pytest.raises(ForeignKeyCheckFailed):
+        _import(db, open_file)
     assert db.read_bytes() == before

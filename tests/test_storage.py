@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.fields import FIELDS_BY_NAME, REGISTER_FIELDS, FieldKind
 from tilaapp.storage.database import (
+    Database,
+    ForeignKeyCheckFailed,
     NotADatabaseError,
     SchemaTooNewError,
     backup_database,
@@ -84,6 +86,42 @@ def test_foreign_key_violation_rejected(tmp_path: Path) -> None:
     database = open_database(tmp_path / "fk.sqlite")
     with pytest.raises(IntegrityError), database.session() as session:
         session.add(LocalValue(building_id=999))
+    database.close()
+
+
+def _foreign_keys(database: Database) -> set[int]:
+    """Return the foreign key setting of every connection that the engine's pool holds."""
+    settings: set[int] = set()
+    connections = [database.engine.connect() for _ in range(2)]
+    for connection in connections:
+        settings.add(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
+        connection.close()
+    return settings
+
+
+def test_bulk_session_rejects_missing_reference(tmp_path: Path) -> None:
+    database = open_database(tmp_path / "bulk.sqlite")
+    with pytest.raises(ForeignKeyCheckFailed) as failure, database.bulk_session() as session:
+        assert session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+        session.add(LocalValue(building_id=999))
+    assert failure.value.tables == ["local_value"]
+    with database.read_session() as session:
+        assert session.scalars(select(LocalValue)).all() == []
+    assert _foreign_keys(database) == {1}
+    database.close()
+
+
+def test_bulk_session_restores_foreign_keys(tmp_path: Path) -> None:
+    database = open_database(tmp_path / "bulk.sqlite")
+    with database.bulk_session() as session:
+        session.add(Building(id=7, origin=BuildingOrigin.REGISTER, created_at=utc_now()))
+        session.add(LocalValue(building_id=7))
+    with pytest.raises(RuntimeError), database.bulk_session() as session:
+        session.add(LocalValue(building_id=998))
+        raise RuntimeError("stop")
+    with database.read_session() as session:
+        assert [value.building_id for value in session.scalars(select(LocalValue))] == [7]
+    assert _foreign_keys(database) == {1}
     database.close()
 
 

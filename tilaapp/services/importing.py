@@ -415,6 +415,26 @@ def _finish_report_from(report: FileReport, summary: ReadSummary) -> None:
     report.problems[:0] = sorted(summary.problems, key=lambda p: p.row or 0)
 
 
+def _loads_one_open_file_in_bulk(
+    database: Database, readers: list[_InputFile], options: ImportOptions
+) -> bool:
+    """Return whether the import loads one whole open address file in bulk.
+
+    Such an import runs without foreign key enforcement (see ``Database.bulk_session``),
+    which saved 3 to 4 s of CPU time on a test file of 3.9 million buildings. The file
+    must be large enough to be read in reader processes and its source must have no rows.
+    """
+    if options.municipalities is not None or len(readers) != 1:
+        return False
+    item = readers[0]
+    if not isinstance(item.reader, DvvOpenReader):
+        return False
+    if item.path.stat().st_size < PROCESS_READ_MIN_BYTES:
+        return False
+    with database.read_session() as session:
+        return not source_has_rows(session, item.source.value)
+
+
 def _remove_new_database(database: Database) -> None:
     database.close()
     for suffix in ("", "-journal", "-wal", "-shm"):
@@ -455,7 +475,8 @@ def _import(
         scope = scope_of(options.municipalities)
         if not database.created and (changes_group or _any_new(database, readers, scope)):
             backup = backup_database(database_path, reason="before-import")
-        with database.session() as session:
+        bulk = _loads_one_open_file_in_bulk(database, readers, options)
+        with database.bulk_session() if bulk else database.session() as session:
             importer = _Importer(session, options, progress, is_cancelled)
             files = [importer.import_file(item) for item in readers]
             home = apply_group_setup(session, group, importer.municipalities_seen, importer.now)

@@ -208,6 +208,10 @@ def _check_not_binary(content: bytes, encoding: str, complete: bool) -> None:
         raise BinaryContentError(offset, ord(text_match.group()))
 
 
+# Stateless codecs in which a line feed byte is always a line feed: a text decodes to its
+# lines' decodings joined by line feeds.
+_LINE_WISE_ENCODINGS = frozenset({"ascii", UTF_8, ISO_8859_1, "iso8859-15", "cp1252"})
+
 DecodeReport = Callable[[int, DecodeEvent, str], None]
 """Called with the line number, the event and the encoding read from then on."""
 
@@ -236,6 +240,22 @@ class LineDecoder:
         except UnicodeDecodeError:
             return self._decode_invalid(raw, line_number)
 
+        if self._fallback is not None and not self._saw_non_ascii:
+            self._saw_non_ascii = not raw.isascii()
+        return text
+
+    def decode_lines(self, raw: bytes) -> str | None:
+        """Return ``raw``, lines joined by line feeds, decoded as ``decode`` decodes each line.
+
+        Returns None, changing nothing, when a line would need the handling of invalid bytes
+        or the encoding is not one whose lines decode the same one by one as together.
+        """
+        if self.encoding not in _LINE_WISE_ENCODINGS:
+            return None
+        try:
+            text = raw.decode(self.encoding)
+        except UnicodeDecodeError:
+            return None
         if self._fallback is not None and not self._saw_non_ascii:
             self._saw_non_ascii = not raw.isascii()
         return text

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from tilaapp.storage.files import HEAD_REVISION, SCHEMA_REVISIONS
@@ -36,6 +36,15 @@ class DatabaseNotFound(StorageError):
     def __init__(self, path: Path) -> None:
         self.path = path
         super().__init__(f"{path}: database not found")
+
+
+class ForeignKeyCheckFailed(StorageError):
+    """Rows written without foreign key enforcement refer to rows that do not exist."""
+
+    def __init__(self, path: Path, tables: list[str]) -> None:
+        self.path = path
+        self.tables = tables
+        super().__init__(f"{path}: rows of {', '.join(tables)} refer to missing rows")
 
 
 class SchemaTooNewError(StorageError):
@@ -76,6 +85,19 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cursor.close()
 
 
+def _enforce_foreign_keys(connection: Connection, driver: sqlite3.Connection) -> None:
+    """Turn foreign key enforcement back on, or drop a connection that is left without it."""
+    try:
+        if not driver.in_transaction:
+            driver.execute("PRAGMA foreign_keys=ON")
+            if driver.execute("PRAGMA foreign_keys").fetchone() == (1,):
+                return
+    except sqlite3.Error as error:
+        log.error("Restoring foreign key enforcement failed: %s", error)
+    log.error("Foreign key enforcement could not be restored, so the connection is closed")
+    connection.invalidate()
+
+
 def create_sqlite_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", _on_connect)
@@ -110,6 +132,38 @@ class Database:
         """Yield a session whose work is one transaction, committed on success."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def bulk_session(self) -> Iterator[Session]:
+        """Yield a session like ``session`` whose transaction does not enforce foreign keys.
+
+        For bulk loads: SQLite then skips looking up the rows each inserted row refers to.
+        Instead, every foreign key of the database is checked before the commit, and a
+        violation rolls the transaction back and raises ``ForeignKeyCheckFailed``. The
+        pragma cannot change inside a transaction, so it is set on the connection before
+        the transaction begins and set back after it ends, whatever happens.
+        """
+        with self.engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            driver.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                    yield session
+                    session.flush()
+                    self._check_foreign_keys(session)
+            finally:
+                _enforce_foreign_keys(connection, driver)
+
+    def _check_foreign_keys(self, session: Session) -> None:
+        result = session.connection().exec_driver_sql("PRAGMA foreign_key_check")
+        # The first rows name enough tables: a broken load could have millions.
+        violations = result.fetchmany(1000)
+        result.close()
+        if violations:
+            tables = sorted({str(row[0]) for row in violations})
+            log.error("Foreign key check of %s failed in %s", self.path, ", ".join(tables))
+            raise ForeignKeyCheckFailed(self.path, tables)
 
     def read_session(self) -> Session:
         return self._sessions()
