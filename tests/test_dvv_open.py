@@ -904,3 +904,31 @@ def test_chunked_read_utf8_then_latin1(tmp_path: Path, monkeypatch: pytest.Monke
     assert list(chunked.read_compact()) == expected
     assert chunked.problems == line_by_line.problems
     assert chunked.encoding == line_by_line.encoding
+
+
+@pytest.mark.parametrize("limit", [0, 200_000])
+def test_chunked_read_shares_repeated_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    street = {"street_name_fi": "Koivukuja ", "house_number": "1", "postal_code": "00200"}
+    path = write(
+        tmp_path,
+        [
+            row(PRT_1, **street),
+            row(PRT_2, **street),
+            row(PRT_3, **street),
+            row(PRT_3, address_number="2", **street),
+        ],
+    )
+    monkeypatch.setattr(dvv_open, "_SHARED_TEXTS_LIMIT", limit)
+    buildings = list(DvvOpenReader(path).read_compact())
+    addresses = [address for building in buildings for address in building[8]]
+    texts = [(address[1], address[3], address[4]) for address in addresses]
+    assert texts[0] == ("Koivukuja", "1", "00200")
+    if limit:
+        # One object per text, so that pickle sends it once. The first building is read
+        # line by line, because its codes are new.
+        shared = texts[1]
+        assert all(a is b for other in texts[2:] for a, b in zip(other, shared, strict=True))
+    assert texts == [texts[0]] * 4
+    assert [building[7] for building in buildings] == ["00200"] * 3
