@@ -101,11 +101,17 @@ def _column_texts(window: MainWindow, column: str) -> list[str]:
     return [model.index(row, index).data() or "" for row in range(model.rowCount())]
 
 
+def _assert_sort_indicator(window: MainWindow, column: str, order: Qt.SortOrder) -> None:
+    header = window.register_view.table.horizontalHeader()
+    assert header.isSortIndicatorShown()
+    assert header.sortIndicatorSection() == window.register_view.model.columns.index(column)
+    assert header.sortIndicatorOrder() == order
+
+
 def test_header_click_sorts_and_toggles(
     qtbot: QtBot, workspace: Workspace, settings: Settings
 ) -> None:
     window = _window(qtbot, workspace, settings)
-    header = window.register_view.table.horizontalHeader()
     model = window.register_view.model
 
     _header_click(qtbot, window, "address")
@@ -113,23 +119,19 @@ def test_header_click_sorts_and_toggles(
     _header_click(qtbot, window, "address")
     descending = [sort_key(text) for text in _column_texts(window, "address")]
 
-    assert ascending == sorted(ascending) and ascending[0] != ascending[-1]
+    assert ascending == sorted(ascending)
+    assert ascending[0] != ascending[-1]
     assert descending == sorted(descending, reverse=True)
     assert (model.sort_column, model.descending) == ("address", True)
-    assert header.isSortIndicatorShown()
-    assert header.sortIndicatorSection() == model.columns.index("address")
-    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    _assert_sort_indicator(window, "address", Qt.SortOrder.DescendingOrder)
 
 
 def test_sort_indicator_shown_once_attached(
     qtbot: QtBot, workspace: Workspace, settings: Settings
 ) -> None:
     window = _window(qtbot, workspace, settings)
-    header = window.register_view.table.horizontalHeader()
 
-    assert header.isSortIndicatorShown()
-    assert header.sortIndicatorSection() == 0
-    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    _assert_sort_indicator(window, "permanent_building_identifier", Qt.SortOrder.AscendingOrder)
     identifiers = _column_texts(window, "permanent_building_identifier")
     assert identifiers == sorted(identifiers)
 
@@ -144,9 +146,7 @@ def test_sort_remembered(qtbot: QtBot, workspace: Workspace, settings: Settings)
 
     model = again.register_view.model
     assert (model.sort_column, model.descending) == ("gross_floor_area", True)
-    header = again.register_view.table.horizontalHeader()
-    assert header.sortIndicatorSection() == model.columns.index("gross_floor_area")
-    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    _assert_sort_indicator(again, "gross_floor_area", Qt.SortOrder.DescendingOrder)
 
 
 def test_header_context_menu_lists_columns(
