@@ -154,12 +154,12 @@ def test_header_context_menu_lists_columns(
 ) -> None:
     window = _window(qtbot, workspace, settings)
     header = window.register_view.table.horizontalHeader()
-    shown: list[list[str]] = []
+    menu_texts: list[list[str]] = []
 
     def close_menu() -> None:
         menu = QApplication.activePopupWidget()
         assert isinstance(menu, QMenu)
-        shown.append([action.text() for action in menu.actions()])
+        menu_texts.append([action.text() for action in menu.actions()])
         menu.close()
 
     QTimer.singleShot(0, close_menu)
@@ -168,7 +168,9 @@ def test_header_context_menu_lists_columns(
     )
     QApplication.sendEvent(header, event)
 
-    assert shown and "Address" in shown[0] and "Gross floor area, m²" in shown[0]
+    assert len(menu_texts) == 1
+    assert "Address" in menu_texts[0]
+    assert "Gross floor area, m²" in menu_texts[0]
 
 
 def test_copy_keys_copy_rows(qtbot: QtBot, workspace: Workspace, settings: Settings) -> None:

@@ -141,7 +141,7 @@ class Database:
         Instead, every foreign key of the database is checked before the commit, and a
         violation rolls the transaction back and raises ``ForeignKeyCheckFailed``. The
         pragma cannot change inside a transaction, so it is set on the connection before
-        the transaction begins and set back after it ends, whatever happens.
+        the transaction begins and set back in a ``finally`` after it ends.
         """
         with self.engine.connect() as connection:
             driver = connection.connection.driver_connection
