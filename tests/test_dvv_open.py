@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import itertools
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -30,8 +31,12 @@ from tilaapp.domain.fields import Source
 from tilaapp.sources import dvv_open
 from tilaapp.sources.dvv_open import (
     COLUMNS,
+    ChunkReader,
     DvvOpenReader,
+    FlatBuildings,
+    HandedOffChunk,
     count_open_file,
+    merged_problems,
     sniff_dvv_open,
 )
 from tilaapp.sources.records import (
@@ -890,6 +895,99 @@ def test_chunked_read_matches_line_by_line(
     assert chunked.problems == line_by_line.problems
     assert chunked.rows_read == line_by_line.rows_read
     assert len({problem.kind for problem in chunked.problems}) >= 10
+
+
+def _handed_off_read(
+    path: Path, hand_off: Callable[[HandedOffChunk], bool]
+) -> tuple[DvvOpenReader, ChunkReader, list[FlatBuildings]]:
+    """Read ``path`` handing to a ``ChunkReader`` each chunk that ``hand_off`` takes."""
+    reader = DvvOpenReader(path)
+    chunks: list[HandedOffChunk] = []
+
+    def take(chunk: HandedOffChunk) -> bool:
+        if hand_off(chunk):
+            chunks.append(chunk)
+            return True
+        return False
+
+    batches = list(reader.read_flat(0, 1, take))
+    chunk_reader = ChunkReader(path.name)
+    batches += [chunk_reader.read(chunk, 0) for chunk in chunks]
+    assert chunks
+    return reader, chunk_reader, batches
+
+
+def _without_rows_apart(rows: list[Row]) -> list[Row]:
+    """Return ``rows`` without each row whose identifier appeared before another one."""
+    kept: list[Row] = []
+    seen: set[str] = set()
+    previous = None
+    for row in rows:
+        identifier = (row.split(";") if isinstance(row, str) else list(row))[0].strip()
+        if identifier in seen and identifier != previous:
+            continue
+        seen.add(identifier)
+        previous = identifier
+        kept.append(row)
+    return kept
+
+
+def _flat_rows(batches: Iterable[FlatBuildings]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for batch in batches:
+        rows += [building for building in batch.compact_buildings()]
+    return sorted(rows, key=lambda building: int(str(building[0])))
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 3, 64])
+def test_hand_off_reads_as_one_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
+) -> None:
+    path = write_opt(tmp_path / "problems.OPT", _without_rows_apart(_rows_with_problems()))
+    monkeypatch.setattr(dvv_open, "CHUNK_LINES", chunk_lines)
+    single = DvvOpenReader(path)
+    expected = list(single.read_flat(0, 1))
+    every_other = itertools.cycle([False, True])
+    reader, chunk_reader, batches = _handed_off_read(path, lambda _: next(every_other))
+
+    assert _flat_rows(batches) == _flat_rows(expected)
+    merged = merged_problems(reader.problems, chunk_reader.problems)
+    assert merged == sorted(single.problems, key=lambda problem: problem.row or 0)
+    assert reader.rows_read["rows"] + chunk_reader.row_count == single.rows_read["rows"]
+    assert not chunk_reader.shares_a_building(reader.seen)
+
+
+def test_merged_problems_keep_first_invalid_date() -> None:
+    def problem(row: int, kind: ProblemKind, column: int, value: str) -> RowProblem:
+        return RowProblem(
+            "f.OPT", kind, Severity.ERROR, row=row, column=COLUMNS[column], value=value
+        )
+
+    date_column = len(COLUMNS) - 1
+    reader = [
+        problem(9, ProblemKind.INVALID_DATE, date_column, "20261301"),
+        problem(3, ProblemKind.INVALID_VALUE, 1, "x"),
+    ]
+    chunks = [
+        problem(5, ProblemKind.INVALID_DATE, date_column, "20261301"),
+        problem(7, ProblemKind.INVALID_DATE, date_column, "2026"),
+    ]
+    assert merged_problems(reader, chunks) == [reader[1], chunks[0], chunks[1]]
+
+
+def test_hand_off_detects_split_building(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [row_text(row) for row in synthetic_rows(40, seed=3)]
+    path = write_opt(tmp_path / "apart.OPT", [*rows, rows[0]])
+    monkeypatch.setattr(dvv_open, "CHUNK_LINES", 5)
+    last_line = len(rows) + 1
+    reader, chunk_reader, _ = _handed_off_read(
+        path, lambda chunk: chunk.number + len(chunk.lines) > last_line
+    )
+    # Each side read the building once, so the caller has to read the file in one reader.
+    assert chunk_reader.shares_a_building(reader.seen)
+    single = DvvOpenReader(path)
+    list(single.read_flat(0, 1))
+    assert ProblemKind.NON_CONSECUTIVE_ROWS in {problem.kind for problem in single.problems}
 
 
 def test_chunked_read_utf8_then_latin1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,9 @@ from devtools.ryhti_geojson import (
 )
 from tilaapp.cli.main import main
 from tilaapp.services.importing import ImportOptions, ImportRejected, import_files
+from tilaapp.services.open_read import SqlRows
 from tilaapp.services.reference import read_reference
+from tilaapp.sources.dvv_open import FlatBuildings
 from tilaapp.storage.database import ForeignKeyCheckFailed
 
 DAY = datetime.date(2026, 9, 30)
@@ -86,15 +88,58 @@ def test_reader_processes_give_same_tables(
     processes = tmp_path / "two.sqlite"
     _import(processes, open_file)
 
-    query = (
-        "SELECT b.id, b.permanent_building_identifier, r.municipality_number, "
-        "r.coordinate_north, r.coordinate_east, r.property_identifier, r.postal_code, "
-        "(SELECT group_concat(a.address_number || ':' || ifnull(a.street_name_fi, ''), '|') "
-        "FROM building_address a WHERE a.building_id = b.id) "
-        "FROM building b JOIN register_value r ON r.building_id = b.id ORDER BY b.id"
-    )
     with sqlite3.connect(in_process) as one, sqlite3.connect(processes) as two:
-        assert one.execute(query).fetchall() == two.execute(query).fetchall()
+        assert one.execute(_ROWS_QUERY).fetchall() == two.execute(_ROWS_QUERY).fetchall()
+
+
+_ROWS_QUERY = (
+    "SELECT b.id, b.permanent_building_identifier, r.municipality_number, "
+    "r.coordinate_north, r.coordinate_east, r.property_identifier, r.postal_code, "
+    "(SELECT group_concat(a.address_number || ':' || ifnull(a.street_name_fi, ''), '|') "
+    "FROM building_address a WHERE a.building_id = b.id) "
+    "FROM building b JOIN register_value r ON r.building_id = b.id ORDER BY b.id"
+)
+
+
+def test_hand_off_conflict_loads_again(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = tmp_path / "plain.sqlite"
+    expected = _import(plain, open_file).files[0].counts()
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    load = open_load.load_in_processes
+    hand_offs: list[bool] = []
+
+    def conflicting(path: Path, loader: open_load.CompactLoader, **options: Any) -> Any:
+        # A conflict is found after everything has been written, and rolled back.
+        hand_offs.append(options.get("hand_off", False))
+        summary = load(path, loader, **options)
+        if options.get("hand_off"):
+            raise open_load.HandOffConflict()
+        return summary
+
+    monkeypatch.setattr(importing, "load_in_processes", conflicting)
+    loaded = tmp_path / "again.sqlite"
+    assert _import(loaded, open_file).files[0].counts() == expected
+    assert hand_offs == [True, False]
+    with sqlite3.connect(plain) as one, sqlite3.connect(loaded) as two:
+        assert one.execute(_ROWS_QUERY).fetchall() == two.execute(_ROWS_QUERY).fetchall()
+
+
+def test_constraint_error_after_hand_off() -> None:
+    class Loader:
+        def write_rows(self, rows: object) -> None:
+            raise sqlite3.IntegrityError("UNIQUE constraint failed")
+
+    class Chunks:
+        used = True
+
+    writer = open_load._Writer(Loader(), Chunks(), None)  # type: ignore[arg-type]
+    with pytest.raises(open_load.HandOffConflict):
+        writer.write("rows", SqlRows(FlatBuildings(), []).packed())
+    Chunks.used = False
+    with pytest.raises(sqlite3.IntegrityError):
+        writer.write("rows", SqlRows(FlatBuildings(), []).packed())
 
 
 def test_reader_processes_with_stored_buildings(

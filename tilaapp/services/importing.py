@@ -25,6 +25,7 @@ from tilaapp.services.listing import refresh_imported
 from tilaapp.services.merge import RecordMerger
 from tilaapp.services.open_load import (
     CompactLoader,
+    HandOffConflict,
     load_in_processes,
     load_in_this_process,
 )
@@ -61,6 +62,8 @@ PROGRESS_EVERY_ROWS = 500
 # An unfiltered open address file at least this large is read by reader processes; below
 # it, starting them costs more than they save.
 PROCESS_READ_MIN_BYTES = 50 * 1024 * 1024
+# The report's counts that a bulk load of the open address file adds to.
+_LOAD_COUNTS = ("buildings_in_file", "added", "updated", "addresses")
 
 
 @dataclass(frozen=True)
@@ -363,7 +366,6 @@ class _Importer:
         self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport
     ) -> ReadSummary:
         """Load the open address file in bulk, in reader processes when it is large."""
-        loader = CompactLoader(self.session, batch, report, self.now)
 
         def progress(buildings: int) -> None:
             if self.progress is not None:
@@ -372,12 +374,38 @@ class _Importer:
         cancelled = self.is_cancelled or (lambda: False)
         large = item.path.stat().st_size >= PROCESS_READ_MIN_BYTES
         if self.options.municipalities is None and large:
-            summary = load_in_processes(item.path, loader, progress=progress, cancelled=cancelled)
+            loader, summary = self._load_in_processes(item.path, batch, report, progress, cancelled)
         else:
+            loader = CompactLoader(self.session, batch, report, self.now)
             summary = load_in_this_process(reader, loader, progress=progress, cancelled=cancelled)
         loader.finish()
         self.municipalities_seen |= loader.municipalities_seen
         return summary
+
+    def _load_in_processes(
+        self,
+        path: Path,
+        batch: ImportBatch,
+        report: FileReport,
+        progress: Callable[[int], None],
+        cancelled: Callable[[], bool],
+    ) -> tuple[CompactLoader, ReadSummary]:
+        """Load with the reader handing chunks to this process when it waits; where that
+        split a building, roll back to before the load and load again without."""
+        counts = {name: getattr(report, name) for name in _LOAD_COUNTS}
+        try:
+            with self.session.begin_nested():
+                loader = CompactLoader(self.session, batch, report, self.now)
+                summary = load_in_processes(
+                    path, loader, progress=progress, cancelled=cancelled, hand_off=True
+                )
+                return loader, summary
+        except HandOffConflict:
+            log.info("Rows of one building are apart in %s, so one reader loads it again", path)
+        for name, value in counts.items():
+            setattr(report, name, value)
+        loader = CompactLoader(self.session, batch, report, self.now)
+        return loader, load_in_processes(path, loader, progress=progress, cancelled=cancelled)
 
     def _has_batches(self) -> bool:
         return self.session.execute(select(ImportBatch.id).limit(1)).first() is not None

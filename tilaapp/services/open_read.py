@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import datetime
 import gc
+import marshal
+import pickle
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
-from typing import Any
 
-from tilaapp.sources.dvv_open import CompactBuilding, DvvOpenReader
+from tilaapp.sources.dvv_open import (
+    CompactBuilding,
+    DvvOpenReader,
+    FlatBuildings,
+    HandedOffChunk,
+)
 from tilaapp.sources.records import FileRejected, RowProblem
 
 # Buildings per message from a reader process and per write.
 BATCH_SIZE = 5_000
+# Messages that a reader process keeps ready while the importing process is busy.
+SEND_QUEUE_SIZE = 8
 
 
 @dataclass
@@ -30,6 +41,9 @@ class ReadSummary:
     filtered_out: int = 0
     extraction_date: datetime.date | None = None
     encoding: str | None = None
+    seen: bytearray | None = None
+    """The reader's buildings by identifier (see ``DvvOpenReader.seen``), sent when it
+    handed off chunks."""
 
     def add(self, other: ReadSummary) -> None:
         self.problems.extend(other.problems)
@@ -54,21 +68,26 @@ def summary_of(reader: DvvOpenReader) -> ReadSummary:
 
 @dataclass
 class SqlRows:
-    """A batch of buildings as the values of the loader's INSERT statements.
+    """A batch of buildings as the values of the loader's INSERT statements."""
 
-    Each list contains its rows' values one after another, in the column order of the
-    statement. The statements bind this form directly, and it is the cheapest to send
-    between processes.
-    """
-
-    buildings: list[Any]
-    values: list[Any]
-    addresses: list[Any]
-    building_count: int
-    address_count: int
+    flat: FlatBuildings
     existing_ids: list[int]
-    """Ids of the buildings that were in the database before the load."""
-    municipalities: set[str]
+    """Ids of the buildings that were in the database before the load: they have values
+    and addresses in ``flat`` but no building row."""
+
+    def packed(self) -> bytes:
+        """Return the rows as bytes for ``unpacked``, in the same Python version.
+
+        ``marshal`` writes and reads these lists about a sixth faster than ``pickle``,
+        and like it writes a text that several rows share once.
+        """
+        flat = self.flat
+        return marshal.dumps((flat.buildings, flat.values, flat.addresses, self.existing_ids))
+
+    @classmethod
+    def unpacked(cls, data: bytes) -> SqlRows:
+        buildings, values, addresses, existing_ids = marshal.loads(data)
+        return cls(FlatBuildings(buildings, values, addresses), existing_ids)
 
 
 def sql_rows(compact: list[CompactBuilding], base_id: int, existing: dict[str, int]) -> SqlRows:
@@ -76,45 +95,17 @@ def sql_rows(compact: list[CompactBuilding], base_id: int, existing: dict[str, i
 
     A new building's id is ``base_id`` plus the line number of its first row.
     """
-    building_rows: list[Any] = []
-    value_rows: list[Any] = []
-    address_rows: list[Any] = []
+    flat = FlatBuildings()
     existing_ids: list[int] = []
-    municipalities: set[str] = set()
-    address_count = 0
-    for (
-        row,
-        identifier,
-        municipality,
-        use,
-        north,
-        east,
-        property_id,
-        postal,
-        addresses,
-    ) in compact:
+    for building in compact:
+        identifier = building[1]
         building_id = existing.get(identifier) if existing and identifier else None
         if building_id is None:
-            building_id = base_id + row
-            building_rows += (building_id, identifier)
+            flat.add(building, base_id + building[0])
         else:
+            flat.add(building, building_id, new=False)
             existing_ids.append(building_id)
-        value_rows += (building_id, municipality, use, north, east, property_id, postal)
-        for address in addresses:
-            address_rows.append(building_id)
-            address_rows += address
-        address_count += len(addresses)
-        if municipality is not None:
-            municipalities.add(municipality)
-    return SqlRows(
-        building_rows,
-        value_rows,
-        address_rows,
-        len(compact),
-        address_count,
-        existing_ids,
-        municipalities,
-    )
+    return SqlRows(flat, existing_ids)
 
 
 def batches(buildings: Iterable[CompactBuilding]) -> Iterator[list[CompactBuilding]]:
@@ -128,30 +119,89 @@ def batches(buildings: Iterable[CompactBuilding]) -> Iterator[list[CompactBuildi
         yield batch
 
 
+class _Sender:
+    """Sends messages from a thread, so that reading goes on while the receiver is busy.
+
+    Without it the reader waited about 0.5 s per million buildings in ``send``, each
+    time the importing process was still writing the batch before.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=SEND_QUEUE_SIZE)
+        self._thread = threading.Thread(target=self._run, name="sender", daemon=True)
+        self._thread.start()
+
+    def send(self, message: tuple[str, object]) -> None:
+        self._queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def is_behind(self) -> bool:
+        """Return whether messages wait to be sent: the receiver is busy."""
+        return self._queue.qsize() > 1
+
+    def close(self) -> None:
+        """Send what is queued, then close the connection."""
+        self._queue.put(None)
+        self._thread.join()
+        self._connection.close()
+
+    def _run(self) -> None:
+        while (data := self._queue.get()) is not None:
+            self._connection.send_bytes(data)
+
+
 def read_share(
-    path: str, index: int, count: int, connection: Connection, base_id: int | None
+    path: str,
+    index: int,
+    count: int,
+    connection: Connection,
+    base_id: int | None,
+    idle: EventType | None = None,
 ) -> None:
     """Read one share of the file's buildings and send them; runs in a reader process.
 
     With a ``base_id``, the buildings are sent as the rows to insert, so that the
     importing process only writes them. Without one, they are sent as they are, because
     the importing process first looks up the buildings already in the database.
+
+    The importing process sets ``idle`` when no message waits for it. Unless messages wait
+    to be sent here too, the reader then sends its next chunk of lines for that process
+    to read.
     """
     # The reading makes no reference cycles, so the collector would only scan the batch
     # being built again and again. It took about a tenth of the reading time.
     gc.disable()
     reader = DvvOpenReader(Path(path))
+    sender = _Sender(connection)
+    handed_off = False
+
+    def hand_off(chunk: HandedOffChunk) -> bool:
+        nonlocal handed_off
+        if idle is None or not idle.is_set() or sender.is_behind():
+            return False
+        idle.clear()
+        sender.send(("lines", chunk))
+        handed_off = True
+        return True
+
     try:
         share = (index, count) if count > 1 else None
-        for batch in batches(reader.read_compact(share=share)):
-            if base_id is None:
-                connection.send(("buildings", batch))
-            else:
-                connection.send(("rows", sql_rows(batch, base_id, {})))
-        connection.send(("done", summary_of(reader)))
+        if base_id is not None and share is None:
+            for flat in reader.read_flat(base_id, BATCH_SIZE, hand_off):
+                sender.send(("rows", SqlRows(flat, []).packed()))
+        else:
+            for batch in batches(reader.read_compact(share=share)):
+                if base_id is None:
+                    sender.send(("buildings", batch))
+                else:
+                    sender.send(("rows", sql_rows(batch, base_id, {}).packed()))
+        summary = summary_of(reader)
+        if handed_off:
+            summary.seen = reader.seen
+        sender.send(("done", summary))
     except FileRejected as rejection:
-        connection.send(("rejected", (rejection.reason.value, rejection.params)))
+        sender.send(("rejected", (rejection.reason.value, rejection.params)))
     except Exception as error:  # reported to the importing process, which raises it
-        connection.send(("error", f"{type(error).__name__}: {error}"))
+        sender.send(("error", f"{type(error).__name__}: {error}"))
     finally:
-        connection.close()
+        sender.close()

@@ -29,11 +29,12 @@ import logging
 import multiprocessing
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple, TypeVar
 
 from tilaapp.domain.codelists import is_known_code, normalise_code
 from tilaapp.domain.dates import parse_register_date
@@ -69,6 +70,8 @@ from tilaapp.sources.textfile import (
 )
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 DECLARED_ENCODING = ISO_8859_1
 MEMBER_SUFFIXES = (".opt",)
@@ -201,6 +204,87 @@ metre, property identifier, postal code of address 1, and the addresses."""
 the building of the previous line: no row with another identifier is between them."""
 
 
+class HandedOffChunk(NamedTuple):
+    """Lines that end where a building ends, handed from one reader of a file to another."""
+
+    lines: list[bytes]
+    number: int
+    """The number of the first line."""
+    previous: tuple[bytes, int]
+    """The non-blank line before the chunk and its number, to find a repeated line."""
+    encoding: str
+    """The encoding of the lines, which can no longer switch."""
+
+
+HandOff = Callable[[HandedOffChunk], bool]
+"""Offered each chunk; returns True when it takes the chunk to be read elsewhere."""
+
+# Values per building row, register value row and address row of ``FlatBuildings``.
+BUILDING_WIDTH = 2
+VALUE_WIDTH = 7
+ADDRESS_WIDTH = 6
+
+
+@dataclass
+class FlatBuildings:
+    """Buildings as flat lists that hold each row's values one after another.
+
+    The form that a bulk load inserts, and the cheapest to send between processes. A
+    building's id is a base given to the reader plus the line number of its first row.
+    """
+
+    buildings: list[object] = field(default_factory=list)
+    """Id and identifier of each new building."""
+    values: list[object] = field(default_factory=list)
+    """Id, municipality, use class, north and east in thousandths of a metre, property
+    identifier and postal code of address 1, of each building."""
+    addresses: list[object] = field(default_factory=list)
+    """Building id, address number, street name in Finnish and Swedish, house number and
+    postal code of each address."""
+
+    @property
+    def building_count(self) -> int:
+        return len(self.values) // VALUE_WIDTH
+
+    @property
+    def address_count(self) -> int:
+        return len(self.addresses) // ADDRESS_WIDTH
+
+    def municipalities(self) -> set[str]:
+        """Return the municipality codes of the buildings."""
+        codes = set(self.values[1::VALUE_WIDTH])
+        codes.discard(None)
+        return codes  # type: ignore[return-value]
+
+    def add(self, compact: CompactBuilding, building_id: int, *, new: bool = True) -> None:
+        """Append a compact building under ``building_id``; ``new`` adds its building row."""
+        _, identifier, municipality_code, use, north, east, property_id, postal, addresses = compact
+        if new:
+            self.buildings += (building_id, identifier)
+        self.values += (building_id, municipality_code, use, north, east, property_id, postal)
+        for address in addresses:
+            self.addresses.append(building_id)
+            self.addresses += address
+
+    def compact_buildings(self) -> Iterator[CompactBuilding]:
+        """Yield the buildings as compact tuples whose first row is their id.
+
+        Every building must have its building row, as the reader writes them.
+        """
+        values, addresses = self.values, self.addresses
+        identifiers = self.buildings[1::BUILDING_WIDTH]
+        end = len(addresses)
+        position = 0
+        for index, start in enumerate(range(0, len(values), VALUE_WIDTH)):
+            building_id = values[start]
+            own = []
+            while position < end and addresses[position] == building_id:
+                own.append(tuple(addresses[position + 1 : position + ADDRESS_WIDTH]))
+                position += ADDRESS_WIDTH
+            yield (building_id, identifiers[index], *values[start + 1 : start + VALUE_WIDTH],
+                   tuple(own))  # type: ignore[misc]  # fmt: skip
+
+
 class DvvOpenReader:
     """Reads buildings and their addresses from a DVV open address file.
 
@@ -242,6 +326,8 @@ class DvvOpenReader:
         self.encoding = ""
         """The encoding that the file is read in, as a Python codec name."""
         self._scan: _FilteredScan | None = None
+        self.seen = bytearray()
+        """After reading, one bit per identifier whose building was read, by its nine digits."""
 
     def check(self) -> None:
         """Run the file-level checks: not found, empty, binary, archive and member.
@@ -272,6 +358,41 @@ class DvvOpenReader:
         reader reads only its share of the buildings (see ``building_share``), so that
         ``count`` processes can read one file together.
         """
+        if self._municipalities is None and share is None:
+            for flat in self.read_flat(0, 1):
+                yield from flat.compact_buildings()
+        else:
+            yield from self._reading(
+                lambda rows, source: rows.buildings(self._lines(source), share)
+            )
+
+    def read_flat(
+        self, id_base: int, batch_size: int, hand_off: HandOff | None = None
+    ) -> Iterator[FlatBuildings]:
+        """Yield every building of the file in batches of at least ``batch_size`` buildings
+        (the last can be smaller), each building's id ``id_base`` plus its first line number.
+
+        ``hand_off`` is offered each chunk of lines while the encoding cannot change any
+        more; a ``ChunkReader`` then reads the chunks it takes. The municipality filter is
+        not applied: a filtered reader reads with ``read``.
+        """
+        if self._municipalities is not None:
+            raise ValueError("read_flat reads the whole file; this reader has a filter")
+
+        def read(rows: _RowReader, source: TextSource) -> Iterator[FlatBuildings]:
+            offer = None
+            if hand_off is not None:
+                taker = hand_off
+
+                def offer(chunk: HandedOffChunk) -> bool:
+                    return rows.decoder_is_fixed() and taker(chunk)
+
+            return rows.flat_batches(_blocks(source), id_base, batch_size, offer)
+
+        yield from self._reading(read)
+
+    def _reading(self, read: Callable[[_RowReader, TextSource], Iterator[_T]]) -> Iterator[_T]:
+        """Open the file, and yield what ``read`` yields from its rows and source."""
         if not self._checked:
             self.check()
         self._reset()
@@ -281,10 +402,7 @@ class DvvOpenReader:
             decoder = source.line_decoder(self._report_decoding)
             rows = _RowReader(self._path.name, decoder, self.problems)
             try:
-                if self._municipalities is None and share is None:
-                    yield from rows.buildings_in_blocks(_blocks(source))
-                else:
-                    yield from rows.buildings(self._lines(source), share)
+                yield from read(rows, source)
             except READ_ERRORS as error:
                 raise rejection_for(self._path, error) from error
             finally:
@@ -326,27 +444,89 @@ class DvvOpenReader:
     def _finish(self, rows: _RowReader) -> None:
         self.rows_read = {"rows": rows.row_count}
         self.extraction_date = rows.newest_date
+        self.seen = rows.seen
         if self._scan is not None:
             self.filtered_out = self._scan.filtered_out
 
     def _report_decoding(self, line_number: int, event: DecodeEvent, encoding: str) -> None:
         self.encoding = encoding
-        if event is DecodeEvent.SWITCHED_AFTER_ASCII:
-            return
-        kind = (
-            ProblemKind.ENCODING_CHANGED
-            if event is DecodeEvent.SWITCHED
-            else ProblemKind.INVALID_ENCODING
-        )
-        self.problems.append(
-            RowProblem(
-                file=self._path.name,
-                kind=kind,
-                severity=Severity.WARNING,
-                row=line_number,
-                params={"encoding": encoding},
-            )
-        )
+        problem = _decoding_problem(self._path.name, line_number, event, encoding)
+        if problem is not None:
+            self.problems.append(problem)
+
+
+class ChunkReader:
+    """Reads the chunks of lines that a ``DvvOpenReader`` of the same file hands off.
+
+    Together the two read the file as one reader would, with these differences, which the
+    caller resolves: each knows only its own buildings (``shares_a_building``), and each reports an
+    invalid extraction date the first time it meets it (``merged_problems``).
+    """
+
+    def __init__(self, file_name: str) -> None:
+        self._file_name = file_name
+        self.problems: list[RowProblem] = []
+        self._rows: _RowReader | None = None
+
+    @property
+    def row_count(self) -> int:
+        return 0 if self._rows is None else self._rows.row_count
+
+    @property
+    def newest_date(self) -> datetime.date | None:
+        return None if self._rows is None else self._rows.newest_date
+
+    def shares_a_building(self, seen: bytearray) -> bool:
+        """Return whether the chunks had a building that ``seen`` (another reader's
+        ``seen``) marks as read."""
+        if self._rows is None:
+            return False
+        return bool(int.from_bytes(seen, "little") & int.from_bytes(self._rows.seen, "little"))
+
+    def read(self, chunk: HandedOffChunk, id_base: int) -> FlatBuildings:
+        if self._rows is None:
+            decoder = LineDecoder(chunk.encoding, None, self._report_decoding)
+            self._rows = _RowReader(self._file_name, decoder, self.problems)
+        return self._rows.read_chunk(chunk, id_base)
+
+    def _report_decoding(self, line_number: int, event: DecodeEvent, encoding: str) -> None:
+        problem = _decoding_problem(self._file_name, line_number, event, encoding)
+        if problem is not None:
+            self.problems.append(problem)
+
+
+def merged_problems(first: list[RowProblem], second: list[RowProblem]) -> list[RowProblem]:
+    """Return the problems of a reader and of a ``ChunkReader`` of its handed-off chunks
+    by row, as one reader reports them: each invalid extraction date only where first met.
+    """
+    reported: set[str | None] = set()
+    merged = []
+    for problem in sorted(first + second, key=lambda problem: problem.row or 0):
+        if problem.kind is ProblemKind.INVALID_DATE and problem.column == COLUMNS[_EXTRACTION_DATE]:
+            if problem.value in reported:
+                continue
+            reported.add(problem.value)
+        merged.append(problem)
+    return merged
+
+
+def _decoding_problem(
+    file_name: str, line_number: int, event: DecodeEvent, encoding: str
+) -> RowProblem | None:
+    if event is DecodeEvent.SWITCHED_AFTER_ASCII:
+        return None
+    kind = (
+        ProblemKind.ENCODING_CHANGED
+        if event is DecodeEvent.SWITCHED
+        else ProblemKind.INVALID_ENCODING
+    )
+    return RowProblem(
+        file=file_name,
+        kind=kind,
+        severity=Severity.WARNING,
+        row=line_number,
+        params={"encoding": encoding},
+    )
 
 
 def _normalised_codes(codes: frozenset[str] | None) -> frozenset[str] | None:
@@ -549,43 +729,68 @@ class _RowReader:
         yield from self._take(lines, share)
         yield from self._flush()
 
-    def buildings_in_blocks(self, blocks: Iterator[bytes]) -> Iterator[CompactBuilding]:
-        """Yield the buildings of every line of ``blocks``, as ``buildings`` does, faster.
+    def flat_batches(
+        self,
+        blocks: Iterator[bytes],
+        id_base: int,
+        batch_size: int,
+        hand_off: HandOff | None = None,
+    ) -> Iterator[FlatBuildings]:
+        """Yield the buildings of every line of ``blocks`` as ``buildings`` reads them, in
+        batches of at least ``batch_size`` buildings and faster.
 
         The lines are taken in chunks that end where a building ends. A chunk of lines
         that all have 16 columns and decode cleanly goes to ``_fast_chunk``; any other
-        chunk is read line by line.
+        chunk is read line by line. ``hand_off`` is offered each chunk first, with its
+        first line number and the previous line; a chunk it takes is not read here.
         """
-        pending: list[bytes] = []
-        number = 1
-        for block in blocks:
-            lines = block.split(b"\n")
-            if not lines[-1]:
-                lines.pop()
-            pending += lines
-            start = 0
-            while len(pending) - start > CHUNK_LINES:
-                stop = _chunk_end(pending, start + CHUNK_LINES)
-                if stop is None:
-                    break
-                yield from self._chunk(pending[start:stop], number)
-                number += stop - start
-                start = stop
-            del pending[:start]
-        if pending:
-            yield from self._chunk(pending, number)
+        batch = FlatBuildings()
+        for lines, number in _chunks(blocks):
+            previous = (self._previous_raw, self._previous_number)
+            if hand_off is not None and hand_off(
+                HandedOffChunk(lines, number, previous, self._decoder.encoding)
+            ):
+                self._previous_raw, self._previous_number = _last_line(lines, number, previous)
+                continue
+            if not self._fast_chunk(lines, number, id_base, batch):
+                self._add_lines(lines, number, id_base, batch)
+            if len(batch.values) >= batch_size * VALUE_WIDTH:
+                yield batch
+                batch = FlatBuildings()
+        if batch.values:
+            yield batch
 
-    def _chunk(self, lines: list[bytes], number: int) -> Iterator[CompactBuilding]:
-        """Yield the buildings of ``lines``, which end where a building ends."""
-        fast = self._fast_chunk(lines, number)
-        if fast is None:
-            yield from self._take(zip(itertools.count(number), lines, itertools.repeat(True)))
-            yield from self._flush()
-        else:
-            yield from fast
+    def read_chunk(self, chunk: HandedOffChunk, id_base: int) -> FlatBuildings:
+        """Return the buildings of a chunk that another reader of the file handed off."""
+        self._previous_raw, self._previous_number = chunk.previous
+        batch = FlatBuildings()
+        if not self._fast_chunk(chunk.lines, chunk.number, id_base, batch):
+            self._add_lines(chunk.lines, chunk.number, id_base, batch)
+        return batch
 
-    def _fast_chunk(self, lines: list[bytes], number: int) -> list[CompactBuilding] | None:
-        """Return the buildings of well-formed ``lines``, or None to read them line by line.
+    @property
+    def seen(self) -> bytearray:
+        """One bit per identifier whose building was read, by its nine digits."""
+        return self._seen
+
+    def decoder_is_fixed(self) -> bool:
+        """Return whether the lines' encoding can no longer switch, so that another
+        decoder of the same encoding decodes any later line the same way."""
+        return self._decoder.is_fixed()
+
+    def _add_lines(
+        self, lines: list[bytes], number: int, id_base: int, batch: FlatBuildings
+    ) -> None:
+        """Read ``lines``, which end where a building ends, line by line into ``batch``."""
+        numbered = zip(itertools.count(number), lines, itertools.repeat(True))
+        for compact in itertools.chain(self._take(numbered), self._flush()):
+            batch.add(compact, id_base + compact[0])
+
+    def _fast_chunk(
+        self, lines: list[bytes], number: int, id_base: int, batch: FlatBuildings
+    ) -> bool:
+        """Add the buildings of well-formed ``lines`` to ``batch`` and return True, or
+        return False, having added nothing, to have them read line by line.
 
         Well formed: no blank, repeated or carriage-return-ended line, 16 columns in each,
         and text that decodes without replacement.
@@ -594,46 +799,56 @@ class _RowReader:
         if b"\r" in data or (
             lines[0] == self._previous_raw and number == self._previous_number + 1
         ):
-            return None
+            return False
         if any(map(bytes.__eq__, lines, itertools.islice(lines, 1, None))):
-            return None
+            return False
+        # The encodings that decode_lines accepts keep ";" a byte of its own.
+        if set(map(bytes.count, lines, itertools.repeat(b";"))) != {COLUMN_COUNT - 1}:
+            return False
         text = self._decoder.decode_lines(data)
         if text is None:
-            return None
-        rows = list(map(str.split, text.split("\n"), itertools.repeat(";")))
-        if len(rows) != len(lines) or any(len(cells) != COLUMN_COUNT for cells in rows):
-            return None
-        self.row_count += len(rows)
-        built = self._fast_buildings(lines, rows, number)
+            return False
+        # One split of the whole chunk makes half the objects of a split per line.
+        cells = text.replace("\n", ";").split(";")
+        self.row_count += len(lines)
+        self._fast_buildings(lines, cells, number, id_base, batch)
         self._previous_raw, self._previous_number = lines[-1], number + len(lines) - 1
-        return built
+        return True
 
     def _fast_buildings(
-        self, lines: list[bytes], rows: list[list[str]], number: int
-    ) -> list[CompactBuilding]:
-        """Return the buildings of a well-formed chunk.
+        self,
+        lines: list[bytes],
+        cells: list[str],
+        number: int,
+        id_base: int,
+        batch: FlatBuildings,
+    ) -> None:
+        """Add the buildings of a well-formed chunk, whose ``cells`` follow one another
+        row after row, to ``batch``.
 
         A building is built here when none of its values needs a report and its codes and
         dates were seen before. Any other building is read line by line. The checks are
         written out in the loop because it runs once for each of millions of buildings.
         """
-        built: list[CompactBuilding] = []
+        building_rows, value_rows, address_rows = batch.buildings, batch.values, batch.addresses
         seen = self._seen
         values = self.values
         texts = values.shared_texts()
         municipalities, use_classes, dates = values.code_results()
         check_characters, body_base = PRT_CHECK_ALPHABET, _PRT_BODY_BASE
         north_min, north_max, east_min, east_max = NORTH_MIN, NORTH_MAX, EAST_MIN, EAST_MAX
-        count = len(rows)
+        width = COLUMN_COUNT
+        first_id = id_base + number
+        count = len(cells)
         start = 0
         while start < count:
-            first = rows[start]
+            end = start + width
+            first = cells[start:end]
             (identifier, municipality_cell, _, use_cell, north_cell, east_cell, address_number,
              street_fi, street_sv, house, postal, _, _, _, property_id, date) = first  # fmt: skip
-            end = start + 1
-            while end < count and rows[end][_PRT] == identifier:
-                end += 1
-            compact = None
+            while end < count and cells[end] == identifier:
+                end += width
+            addresses: Sequence[object] | None = None
             body_text = identifier[:9]
             municipality_code = municipalities.get(municipality_cell)
             use_class = use_classes.get(use_cell)
@@ -667,47 +882,45 @@ class _RowReader:
                     and east_min <= east <= east_max
                     and not seen[bit >> 3] & (1 << (bit & 7))
                 ):
-                    if end == start + 1:
-                        if postal == "00000":
-                            postal = ""
-                        plain_postal = postal == "" or (
-                            len(postal) == 5 and postal.isdecimal() and postal.isascii()
+                    building_id = first_id + start // width
+                    if end > start + width:
+                        main_postal, addresses = values.flat_addresses(
+                            cells, start, end, building_id
                         )
-                        if date in dates and address_number.isdecimal() and plain_postal:
-                            main_postal = texts[postal]
-                            addresses: tuple[CompactAddress, ...] | None = (
-                                (
-                                    int(address_number),
-                                    texts[street_fi],
-                                    texts[street_sv],
-                                    texts[house],
-                                    main_postal,
-                                ),
-                            )
-                        else:
-                            addresses = None
-                    else:
-                        addresses = values.clean_addresses(rows[start:end])
-                        main_postal = None if addresses is None else _main_postal_code(addresses)
+                    elif (
+                        date in dates
+                        and address_number.isdecimal()
+                        and (
+                            postal == ""
+                            or (len(postal) == 5 and postal.isdecimal() and postal.isascii())
+                        )
+                    ):
+                        main_postal = None if postal == "00000" else texts[postal]
+                        addresses = (
+                            building_id,
+                            int(address_number),
+                            texts[street_fi],
+                            texts[street_sv],
+                            texts[house],
+                            main_postal,
+                        )
                     if addresses is not None:
                         seen[bit >> 3] |= 1 << (bit & 7)
-                        compact = (
-                            number + start,
-                            identifier,
+                        building_rows += (building_id, identifier)
+                        value_rows += (
+                            building_id,
                             municipality_code[0],
                             use_class[0],
                             north * 1000,
                             east * 1000,
                             property_id or None,
                             main_postal,
-                            addresses,
                         )
-            if compact is None:
-                built += self._slow_group(lines, number, start, end)
-            else:
-                built.append(compact)
+                        address_rows += addresses
+            if addresses is None:
+                for compact in self._slow_group(lines, number, start // width, end // width):
+                    batch.add(compact, id_base + compact[0])
             start = end
-        return built
 
     def _slow_group(
         self, lines: list[bytes], number: int, start: int, end: int
@@ -878,6 +1091,41 @@ def _is_plain_property_identifier(cell: str) -> bool:
     return len(cell) == 14 and cell.isdecimal() and cell.isascii() and not cell.startswith("000")
 
 
+def _last_line(lines: list[bytes], number: int, previous: tuple[bytes, int]) -> tuple[bytes, int]:
+    """Return the last non-blank line of ``lines`` without its CR, with its number, as the
+    line-by-line reading keeps it; ``previous`` when every line is blank."""
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        raw = line[:-1] if line.endswith(b"\r") else line
+        if raw and not raw.isspace():
+            return raw, number + index
+    return previous
+
+
+def _chunks(blocks: Iterator[bytes]) -> Iterator[tuple[list[bytes], int]]:
+    """Yield the lines of ``blocks`` in chunks of at least ``CHUNK_LINES`` lines that end
+    where a building ends (the last chunk can be shorter), each with its first line number.
+    """
+    pending: list[bytes] = []
+    number = 1
+    for block in blocks:
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        pending += lines
+        start = 0
+        while len(pending) - start > CHUNK_LINES:
+            stop = _chunk_end(pending, start + CHUNK_LINES)
+            if stop is None:
+                break
+            yield pending[start:stop], number
+            number += stop - start
+            start = stop
+        del pending[:start]
+    if pending:
+        yield pending, number
+
+
 def _line_key(line: bytes) -> bytes | None:
     """Return the first column of a line with its separator, or None for a blank line."""
     raw = line[:-1] if line.endswith(b"\r") else line
@@ -1010,33 +1258,44 @@ class _ValueParser:
         extraction dates seen so far. The findings of a code are reported at each row."""
         return self._municipalities, self._use_classes, self._dates
 
-    def clean_addresses(self, rows: list[list[str]]) -> tuple[CompactAddress, ...] | None:
-        """Return the addresses of ``rows`` as ``_address`` does, or None where it would
-        report a problem or note a date not seen before."""
+    def flat_addresses(
+        self, cells: list[str], start: int, end: int, building_id: int
+    ) -> tuple[str | None, list[object] | None]:
+        """Return the postal code of address 1 and the address rows of one building, whose
+        rows' cells are ``cells[start:end]``, in the form of ``FlatBuildings``.
+
+        The rows are None where ``_address`` would report a problem or note a date not
+        seen before.
+        """
         dates = self._dates
         texts = self._texts
-        addresses = []
-        for cells in rows:
-            address_number = cells[_ADDRESS_NUMBER]
-            postal_cell = cells[_POSTAL_CODE]
-            if cells[_EXTRACTION_DATE] not in dates or not address_number.isdecimal():
-                return None
+        rows: list[object] = []
+        postal_codes: list[str | None] = []
+        numbers: list[int] = []
+        for position in range(start, end, COLUMN_COUNT):
+            address_number = cells[position + _ADDRESS_NUMBER]
+            postal_cell = cells[position + _POSTAL_CODE]
+            if cells[position + _EXTRACTION_DATE] not in dates or not address_number.isdecimal():
+                return None, None
             if postal_cell == "" or postal_cell == "00000":
                 postal_code: str | None = None
             elif not (len(postal_cell) == 5 and postal_cell.isdecimal() and postal_cell.isascii()):
-                return None
+                return None, None
             else:
                 postal_code = texts[postal_cell]
-            addresses.append(
-                (
-                    int(address_number),
-                    texts[cells[_STREET_NAME_FI]],
-                    texts[cells[_STREET_NAME_SV]],
-                    texts[cells[_HOUSE_NUMBER]],
-                    postal_code,
-                )
+            number = int(address_number)
+            rows += (
+                building_id,
+                number,
+                texts[cells[position + _STREET_NAME_FI]],
+                texts[cells[position + _STREET_NAME_SV]],
+                texts[cells[position + _HOUSE_NUMBER]],
+                postal_code,
             )
-        return tuple(addresses)
+            numbers.append(number)
+            postal_codes.append(postal_code)
+        main = numbers.index(1) if 1 in numbers else 0
+        return postal_codes[main], rows
 
     def _address(self, number: int, cells: list[str]) -> CompactAddress:
         date = cells[_EXTRACTION_DATE]

@@ -234,6 +234,10 @@ class LineDecoder:
         self._report = report
         self._saw_non_ascii = False
 
+    def is_fixed(self) -> bool:
+        """Return whether the encoding can no longer switch, so that each line decodes alone."""
+        return self._fallback is None
+
     def decode(self, raw: bytes, line_number: int) -> str:
         try:
             text = raw.decode(self.encoding)
