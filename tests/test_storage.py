@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import os
 import sqlite3
+import threading
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+import tilaapp.storage.database as database_module
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.fields import FIELDS_BY_NAME, REGISTER_FIELDS, FieldKind
 from tilaapp.storage.database import (
@@ -122,6 +127,58 @@ def test_bulk_session_restores_foreign_keys(tmp_path: Path) -> None:
     with database.read_session() as session:
         assert [value.building_id for value in session.scalars(select(LocalValue))] == [7]
     assert _foreign_keys(database) == {1}
+    database.close()
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(not hasattr(os, "fdatasync"), reason="the system has no fdatasync")
+def test_bulk_session_flushes_in_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = open_database(tmp_path / "bulk.sqlite")
+    flushed: list[int] = []
+    fdatasync = os.fdatasync
+    monkeypatch.setattr(database_module, "FLUSH_INTERVAL", 0.01)
+
+    def recording(fd: int) -> None:
+        flushed.append(fd)
+        fdatasync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", recording)
+    with database.bulk_session() as session:
+        session.add(Building(id=7, origin=BuildingOrigin.REGISTER, created_at=utc_now()))
+        session.flush()
+        _wait_for(lambda: len(flushed) >= 2)
+    count = len(flushed)
+    time.sleep(0.05)
+    assert count >= 2
+    assert len(flushed) == count
+    assert not [thread for thread in threading.enumerate() if thread.name == "flush"]
+    database.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fdatasync"), reason="the system has no fdatasync")
+def test_failed_background_flush_is_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = open_database(tmp_path / "bulk.sqlite")
+
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(database_module, "FLUSH_INTERVAL", 0.01)
+    monkeypatch.setattr(os, "fdatasync", failing)
+    with database.bulk_session() as session:
+        session.add(Building(id=7, origin=BuildingOrigin.REGISTER, created_at=utc_now()))
+        _wait_for(lambda: "Background flush" in caplog.text)
+    assert "Background flush of" in caplog.text
+    with database.read_session() as session:
+        assert session.get(Building, 7) is not None
     database.close()
 
 
