@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,13 @@ def test_check_sees_deferred_import(tmp_path: Path) -> None:
     planted = tmp_path / "planted.py"
     planted.write_text("def start():\n    import tilaapp.ui.app\n", encoding="utf-8")
     assert _imports(planted) == [("tilaapp.ui.app", 2, True)]
+
+
+def test_command_line_imports_no_openpyxl() -> None:
+    # openpyxl takes about 0.12 s to import, so only the commands that write a workbook
+    # import it.
+    code = "import sys, tilaapp.cli.commands; print('openpyxl' in sys.modules)"
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "False"

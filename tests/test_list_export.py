@@ -23,15 +23,17 @@ from tilaapp.domain.dates import PartialDate
 from tilaapp.services import list_export
 from tilaapp.services.editing import EditService
 from tilaapp.services.list_export import (
-    KEY_COLUMN_HEADER,
-    ListExportFolderMissing,
-    ListExportNotReplaceable,
-    UnknownListColumn,
-    UnsupportedExportFormat,
     export_list,
     is_list_export,
     list_cell_text,
 )
+from tilaapp.services.list_export_errors import (
+    ListExportFolderMissing,
+    ListExportNotReplaceable,
+    UnknownListColumn,
+    UnsupportedExportFormat,
+)
+from tilaapp.services.list_texts import KEY_COLUMN_HEADER
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, ensure_list, list_ids, list_rows
 from tilaapp.services.messages import describe_error
 from tilaapp.storage.database import Database, open_database

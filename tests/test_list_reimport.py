@@ -19,7 +19,8 @@ from tilaapp.cli.main import main
 from tilaapp.domain.dates import PartialDate
 from tilaapp.services import list_export
 from tilaapp.services.editing import EditService, describe_step
-from tilaapp.services.list_export import ListExportTargetLocked, export_list
+from tilaapp.services.list_export import export_list
+from tilaapp.services.list_export_errors import ListExportTargetLocked
 from tilaapp.services.list_reimport import (
     ChangeStatus,
     EditedListOutdated,

@@ -356,13 +356,15 @@ def run_export_list(args: argparse.Namespace) -> int:
     """Write the register list of the portfolio, or of every building, to a file."""
     from tilaapp.cli.errors import EXIT_USAGE
     from tilaapp.services.list_export import (
-        ListExportError,
-        ListExportNotReplaceable,
-        ListExportTargetLocked,
         check_columns,
         check_export_path,
         export_format,
         export_list,
+    )
+    from tilaapp.services.list_export_errors import (
+        ListExportError,
+        ListExportNotReplaceable,
+        ListExportTargetLocked,
     )
     from tilaapp.services.listing import LIST_COLUMNS, ensure_list
 

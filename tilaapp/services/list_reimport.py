@@ -41,8 +41,12 @@ from tilaapp.domain.validation import ValidationResult, parse_local_input, valid
 from tilaapp.i18n import LANGUAGES, current_language, load_translations, ngettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.editing import SET_VALUES_FROM_LIST, EditService, EditStep
-from tilaapp.services.list_export import KEY_COLUMN_HEADER
-from tilaapp.services.list_texts import LIST_COLUMN_LABELS, TENURE_LABELS, list_value_text
+from tilaapp.services.list_texts import (
+    KEY_COLUMN_HEADER,
+    LIST_COLUMN_LABELS,
+    TENURE_LABELS,
+    list_value_text,
+)
 from tilaapp.services.listing import LIST_COLUMNS, ListRow, list_rows
 from tilaapp.sources.records import FileRejected
 from tilaapp.sources.table_file import (

@@ -16,6 +16,10 @@ from tilaapp.i18n import N_
 from tilaapp.i18n import gettext as _
 from tilaapp.services.list_query import ListRow
 
+KEY_COLUMN_HEADER = "tilaapp-id"
+"""The header of the first column of an exported list, the building's database id, in
+every language."""
+
 LIST_COLUMN_LABELS: dict[str, str] = {
     "permanent_building_identifier": N_("Permanent building identifier"),
     "address": N_("Address"),

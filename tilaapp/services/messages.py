@@ -20,7 +20,7 @@ from tilaapp.services.cost_index import InvalidCostIndexFile
 from tilaapp.services.editing import EditConflict
 from tilaapp.services.importing import ImportCancelled, ImportRejected
 from tilaapp.services.inventory_import import MappedColumnMissing
-from tilaapp.services.list_export import ListExportError
+from tilaapp.services.list_export_errors import ListExportError
 from tilaapp.services.list_reimport import (
     EditedListOutdated,
     EditedListUnreadable,

@@ -53,7 +53,6 @@ from tilaapp.services.package_format import (
     package_file_name,
     utc_text,
 )
-from tilaapp.services.package_summary import SummaryInfo, summary_bytes
 from tilaapp.services.package_validation import Finding, check_buildings, has_errors
 from tilaapp.storage.database import Database, utc_now
 from tilaapp.storage.models import DatabaseInfo, Municipality, PackageExport
@@ -250,6 +249,10 @@ def _data_members(
     sequence: int,
     created_at: datetime.datetime,
 ) -> list[tuple[str, bytes]]:
+    # Imported here: openpyxl takes about 0.12 s to import, and the command line imports
+    # this module for its errors.
+    from tilaapp.services.package_summary import SummaryInfo, summary_bytes
+
     info = SummaryInfo(
         municipality_code=municipality.code,
         municipality_name=municipality.name_fi,

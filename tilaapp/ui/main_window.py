@@ -588,7 +588,7 @@ class MainWindow(QMainWindow):
         self.attached_workspace.worker.submit("export list", job, done=done, failed=failed)
 
     def _on_export_failed(self, path: Path, error: BaseException) -> None:
-        from tilaapp.services.list_export import ListExportTargetLocked
+        from tilaapp.services.list_export_errors import ListExportTargetLocked
 
         if isinstance(error, ListExportTargetLocked):
             log.info("Export target %s is locked; asking whether to retry", path)
