@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import tilaapp.services.importing as importing
 from devtools.dvv_workbook import MUNICIPALITY_BUSINESS_ID, sample_buildings, write_extract
 from devtools.opt_file import OptRow, valid_prt, write_opt
 from tilaapp.cli.main import main
+from tilaapp.sources.records import ProblemKind
 from tilaapp.storage.database import backups_folder
 
 
@@ -176,3 +178,38 @@ def test_commands_and_errors_use_full_parser(arguments: list[str]) -> None:
     from tilaapp.cli.main import _only_application_options
 
     assert not _only_application_options(arguments)
+
+
+def test_ctrl_c_during_import_saves_nothing(
+    tmp_path: Path,
+    open_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db = tmp_path / "stopped.sqlite"
+    extract = write_extract(tmp_path / "x.xlsx", sample_buildings())
+    assert (
+        _run(capsys, "import", str(extract), "--db", str(db), "--extraction-date", "2026-09-30")[0]
+        == 0
+    )
+    before = _sha(db)
+    import_file = importing._Importer.import_file
+
+    def stopped(importer: importing._Importer, item: object) -> object:
+        # Ctrl+C after the file's rows are written, before the commit.
+        import_file(importer, item)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importing._Importer, "import_file", stopped)
+    status, _out, err = _run(
+        capsys, "import", str(open_file), "--db", str(db), "--extraction-date", "2026-09-30"
+    )
+    assert status == 130
+    assert "Keskeytetty Ctrl+C:llä" in err
+    assert "Traceback" not in err
+    assert _sha(db) == before
+
+
+def test_cli_docs_list_every_problem_kind() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text("utf-8")
+    assert [kind.value for kind in ProblemKind if f"`{kind.value}`" not in text] == []

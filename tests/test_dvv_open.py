@@ -276,18 +276,33 @@ def test_read_last_line_without_newline(tmp_path: Path) -> None:
     records, reader = read(write(tmp_path, three_buildings(), final_newline=False))
     assert len(records) == 3
     assert reader.problems == []
+    assert reader.page_complete
 
 
 def test_read_line_cut_mid_row(tmp_path: Path) -> None:
     cut = ";".join(row(PRT_3))[:40]
     records, reader = read(write(tmp_path, [row(PRT_1), cut], final_newline=False))
     assert [record.permanent_building_identifier for record in records] == [PRT_1]
-    assert kinds(reader.problems) == [ProblemKind.WRONG_COLUMN_COUNT]
+    assert kinds(reader.problems) == [ProblemKind.WRONG_COLUMN_COUNT, ProblemKind.CUT_LAST_ROW]
     problem = reader.problems[0]
     assert problem.row == 2
     assert problem.severity is Severity.ERROR
     assert problem.params == {"count": "8", "expected": "16"}
     assert problem.value == cut
+    assert reader.problems[1].row is None
+    assert reader.problems[1].severity is Severity.WARNING
+    assert not reader.page_complete
+
+
+@pytest.mark.parametrize("municipalities", [None, {"091"}])
+def test_cut_file_found_with_and_without_filter(
+    tmp_path: Path, municipalities: set[str] | None
+) -> None:
+    # The cut row is of another municipality, so the filter passes it over.
+    cut = ";".join(row(PRT_3, municipality="049"))[:40]
+    _, reader = read(write(tmp_path, [row(PRT_1), cut], final_newline=False), municipalities)
+    assert ProblemKind.CUT_LAST_ROW in kinds(reader.problems)
+    assert not reader.page_complete
 
 
 def test_read_too_many_columns(tmp_path: Path) -> None:

@@ -484,3 +484,17 @@ def test_bulk_load_missing_reference_rolls_back(
     with pytest.raises(ForeignKeyCheckFailed):
         _import(db, open_file)
     assert db.read_bytes() == before
+
+
+def test_cut_file_marks_nothing_gone(tmp_path: Path, open_file: Path) -> None:
+    db = tmp_path / "cut.sqlite"
+    _import(db, open_file)
+    data = open_file.read_bytes()
+    cut = tmp_path / "Suomi_osoitteet_2026-12-31.OPT"
+    cut.write_bytes(data[: len(data) // 2 + 7])
+    report = _import(db, cut).files[0]
+    assert report.counts()["no_longer_present"] == 0
+    assert "cut_last_row" in [problem.kind.value for problem in report.problems]
+    whole = tmp_path / "Suomi_osoitteet_2027-03-31.OPT"
+    whole.write_bytes(data[: data.rindex(b"\n", 0, len(data) // 2) + 1])
+    assert _import(db, whole).files[0].counts()["no_longer_present"] > 0

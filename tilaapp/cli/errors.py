@@ -10,6 +10,8 @@ from tilaapp.services.queries import InvalidBuildingReference
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
+# The shell's status for a program that Ctrl+C (SIGINT) stopped: 128 + 2.
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):

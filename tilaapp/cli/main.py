@@ -346,6 +346,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
+    except KeyboardInterrupt:
+        from tilaapp.cli.errors import EXIT_INTERRUPTED
+
+        # Each command writes the database in one transaction, which is then rolled back.
+        print(
+            _("Stopped with Ctrl+C before the command finished. Nothing was saved."),
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of the output (such as `head`) stopped reading: not an error. Point
         # stdout at devnull so that Python's own flush at exit does not fail again.

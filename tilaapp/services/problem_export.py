@@ -59,6 +59,7 @@ PROBLEM_KIND_NAMES: dict[ProblemKind, str] = {
     ProblemKind.NON_CONSECUTIVE_ROWS: N_("Rows of a building apart"),
     ProblemKind.ENCODING_CHANGED: N_("Character encoding changed"),
     ProblemKind.INVALID_ENCODING: N_("Invalid character encoding"),
+    ProblemKind.CUT_LAST_ROW: N_("File ends in the middle of a row"),
 }
 
 # Kinds whose value is the building identifier itself.

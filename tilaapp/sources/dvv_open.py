@@ -328,6 +328,10 @@ class DvvOpenReader:
         self._scan: _FilteredScan | None = None
         self.seen = bytearray()
         """After reading, one bit per identifier whose building was read, by its nine digits."""
+        self.page_complete = True
+        """False when the file ends in the middle of a row: it may be cut short, so the
+        buildings missing from it are not marked as no longer in the source."""
+        self._end = _FileEnd()
 
     def check(self) -> None:
         """Run the file-level checks: not found, empty, binary, archive and member.
@@ -387,7 +391,7 @@ class DvvOpenReader:
                 def offer(chunk: HandedOffChunk) -> bool:
                     return rows.decoder_is_fixed() and taker(chunk)
 
-            return rows.flat_batches(_blocks(source), id_base, batch_size, offer)
+            return rows.flat_batches(_blocks(source, end=self._end), id_base, batch_size, offer)
 
         yield from self._reading(read)
 
@@ -434,12 +438,13 @@ class DvvOpenReader:
         self.problems = []
         self.rows_read = {"rows": 0}
         self.filtered_out = 0
+        self._end = _FileEnd()
 
     def _lines(self, source: TextSource) -> Iterator[_Line]:
         if self._municipalities is None:
-            return _all_lines(source)
+            return _all_lines(source, self._end)
         self._scan = _FilteredScan(self._municipalities)
-        return self._scan.lines(source)
+        return self._scan.lines(source, self._end)
 
     def _finish(self, rows: _RowReader) -> None:
         self.rows_read = {"rows": rows.row_count}
@@ -447,6 +452,11 @@ class DvvOpenReader:
         self.seen = rows.seen
         if self._scan is not None:
             self.filtered_out = self._scan.filtered_out
+        self.page_complete = not self._end.cut_row
+        if self._end.cut_row:
+            self.problems.append(
+                RowProblem(self._path.name, ProblemKind.CUT_LAST_ROW, Severity.WARNING)
+            )
 
     def _report_decoding(self, line_number: int, event: DecodeEvent, encoding: str) -> None:
         self.encoding = encoding
@@ -458,9 +468,10 @@ class DvvOpenReader:
 class ChunkReader:
     """Reads the chunks of lines that a ``DvvOpenReader`` of the same file hands off.
 
-    Together the two read the file as one reader would, with these differences, which the
-    caller resolves: each knows only its own buildings (``shares_a_building``), and each reports an
-    invalid extraction date the first time it meets it (``merged_problems``).
+    Together the two read the file as one reader would, with two differences that the
+    caller resolves. Each marks only the buildings it read as seen (``shares_a_building``
+    compares them), and each reports an invalid extraction date the first time it meets
+    it (``merged_problems`` keeps the first report).
     """
 
     def __init__(self, file_name: str) -> None:
@@ -536,10 +547,12 @@ def _normalised_codes(codes: frozenset[str] | None) -> frozenset[str] | None:
     return frozenset(code for code in normalised if code is not None)
 
 
-def _blocks(source: TextSource, size: int | None = None) -> Iterator[bytes]:
+def _blocks(
+    source: TextSource, size: int | None = None, end: _FileEnd | None = None
+) -> Iterator[bytes]:
     """Yield the stream in blocks of about ``size`` bytes, each ending at a line end.
 
-    ``size`` defaults to ``BLOCK_SIZE``, read at each call.
+    ``size`` defaults to ``BLOCK_SIZE``, read at each call. ``end`` is shown each block.
     """
     stream = source.stream
     size = size or BLOCK_SIZE
@@ -549,12 +562,26 @@ def _blocks(source: TextSource, size: int | None = None) -> Iterator[bytes]:
             return
         if not block.endswith(b"\n"):
             block += stream.readline()
+        if end is not None:
+            end.note(block)
         yield block
 
 
-def _all_lines(source: TextSource) -> Iterator[_Line]:
+class _FileEnd:
+    """Finds whether a file ends in the middle of a row, as a cut file does."""
+
+    def __init__(self) -> None:
+        self.cut_row = False
+
+    def note(self, block: bytes) -> None:
+        """Note a block; only the last block of a file can end without a line feed."""
+        last = block[block.rfind(b"\n") + 1 :]
+        self.cut_row = bool(last.strip()) and last.count(b";") < COLUMN_COUNT - 1
+
+
+def _all_lines(source: TextSource, end: _FileEnd) -> Iterator[_Line]:
     number = 0
-    for block in _blocks(source):
+    for block in _blocks(source, end=end):
         lines = block.split(b"\n")
         if not lines[-1]:
             lines.pop()
@@ -590,8 +617,8 @@ class _FilteredScan:
         """Lines not found: the rows of other municipalities and any blank or damaged line."""
         return self.line_count - self.found_count
 
-    def lines(self, source: TextSource) -> Iterator[_Line]:
-        for block in _blocks(source):
+    def lines(self, source: TextSource, end: _FileEnd) -> Iterator[_Line]:
+        for block in _blocks(source, end=end):
             self._block_index += 1
             position, number = 0, self.line_count + 1
             for start in self._row_starts(block):

@@ -45,6 +45,7 @@ class ProblemKind(enum.StrEnum):
     NON_CONSECUTIVE_ROWS = "non_consecutive_rows"
     ENCODING_CHANGED = "encoding_changed"
     INVALID_ENCODING = "invalid_encoding"
+    CUT_LAST_ROW = "cut_last_row"
 
 
 PROBLEM_MESSAGES: dict[ProblemKind, str] = {
@@ -118,6 +119,10 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
     ProblemKind.INVALID_ENCODING: N_(
         "The row contains bytes that are not valid {encoding}, so they were replaced with "
         "the replacement character U+FFFD."
+    ),
+    ProblemKind.CUT_LAST_ROW: N_(
+        "The file ends in the middle of a row, so it may be incomplete, for example from an "
+        "interrupted download. No building was marked as no longer in the source."
     ),
 }
 
