@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -498,3 +499,17 @@ def test_cut_file_marks_nothing_gone(tmp_path: Path, open_file: Path) -> None:
     whole = tmp_path / "Suomi_osoitteet_2027-03-31.OPT"
     whole.write_bytes(data[: data.rindex(b"\n", 0, len(data) // 2) + 1])
     assert _import(db, whole).files[0].counts()["no_longer_present"] > 0
+
+
+def test_archive_member_not_read_is_reported(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = tmp_path / "osoitteet.zip"
+    with zipfile.ZipFile(archive, "w") as file:
+        file.write(open_file, "Suomi_osoitteet_2026-09-30.OPT")
+        file.writestr("extra.OPT", open_file.read_bytes()[:500])
+    db = tmp_path / "zip.sqlite"
+    assert _import(db, archive).files[0].skipped_members == ["extra.OPT"]
+    status = main(["import", str(archive), "--db", str(tmp_path / "zip2.sqlite")])
+    assert status == 0
+    assert "Arkiston tiedostoa extra.OPT ei luettu" in capsys.readouterr().out

@@ -119,6 +119,16 @@ def test_section_plural_counts() -> None:
     assert "2 buildings were updated." in section.sentences
 
 
+def test_section_names_archive_member_not_read() -> None:
+    report = file_report("osoitteet.zip", [])
+    report.skipped_members = ["extra.OPT"]
+    sentence = (
+        "The file extra.OPT of the archive was not read: tilaapp reads one file of an "
+        "archive, the largest of the file's format."
+    )
+    assert sentence in file_section(report).sentences
+
+
 def test_section_singular_counts() -> None:
     section = file_section(file_report("a.OPT", [], buildings_in_file=1, added=1))
     assert "The file contains 1 building." in section.sentences

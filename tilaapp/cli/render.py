@@ -28,6 +28,7 @@ from tilaapp.domain.textcells import neutralise_text
 from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext, pgettext
 from tilaapp.services.importing import FileReport, ImportRejected, ImportReport
+from tilaapp.services.messages import skipped_member_sentence
 from tilaapp.services.queries import BuildingSummary
 from tilaapp.services.reference import ReferenceData
 from tilaapp.services.values import to_json_value
@@ -72,6 +73,7 @@ def _file_json(report: FileReport) -> dict[str, Any]:
         "already_imported": report.already_imported,
         "rows_read": report.rows_read,
         "skipped_sheets": report.skipped_sheets,
+        "skipped_members": report.skipped_members,
         "counts": report.counts(),
         "problems": [_problem_json(p) for p in report.problems],
     }
@@ -192,6 +194,8 @@ def _file_text(report: FileReport) -> list[str]:
         lines.append(
             "  " + _("Sheet {sheet} was skipped: tilaapp does not read it.").format(sheet=sheet)
         )
+    for member in report.skipped_members:
+        lines.append("  " + skipped_member_sentence(member))
     if report.problems:
         lines.append(
             "  "

@@ -93,6 +93,8 @@ class FileReport:
     The report's extraction date and its origin are then the earlier import's."""
     rows_read: dict[str, int] = field(default_factory=dict)
     skipped_sheets: list[str] = field(default_factory=list)
+    skipped_members: list[str] = field(default_factory=list)
+    """The other files of an archive, of which one file was read."""
     buildings_in_file: int = 0
     filtered_out: int = 0
     added: int = 0
@@ -338,6 +340,7 @@ class _Importer:
             self._merge_records(item, batch, report, first_load=first_load)
             self.batches_to_list.append(batch.id)
             self._finish_report(report, reader)
+        report.skipped_members = list(getattr(reader, "skipped_members", []))
         report.sha256 = batch.sha256 = item.sha256
         batch.counts_json = json.dumps(report.counts())
         _store_problems(self.session, batch.id, report.problems)
@@ -390,8 +393,10 @@ class _Importer:
         progress: Callable[[int], None],
         cancelled: Callable[[], bool],
     ) -> tuple[CompactLoader, ReadSummary]:
-        """Load with the reader handing chunks to this process when it waits; where that
-        split a building, roll back to before the load and load again without."""
+        """Load with the reader handing chunks to this process when it waits.
+
+        Where that split a building, roll back to before the load and load again without.
+        """
         counts = {name: getattr(report, name) for name in _LOAD_COUNTS}
         try:
             with self.session.begin_nested():

@@ -60,6 +60,14 @@ def _cost_index_rejected(error: InvalidCostIndexFile) -> list[str]:
     return [heading, *(problem.message for problem in error.problems)]
 
 
+def skipped_member_sentence(member: str) -> str:
+    """Return the sentence that the file ``member`` of an archive was not read."""
+    return _(
+        "The file {member} of the archive was not read: tilaapp reads one file of an "
+        "archive, the largest of the file's format."
+    ).format(member=member)
+
+
 def _list_export(error: ListExportError) -> list[str]:
     return [error.message()]
 

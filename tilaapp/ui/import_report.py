@@ -46,6 +46,7 @@ from tilaapp.domain.municipalities import municipality_name
 from tilaapp.i18n import current_language, ngettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import FileReport, ImportReport
+from tilaapp.services.messages import skipped_member_sentence
 from tilaapp.services.problem_export import (
     ExportNotReplaceable,
     ProblemCells,
@@ -253,6 +254,7 @@ def file_section(report: FileReport) -> ReportSection:
         _("Sheet {sheet} was skipped: tilaapp does not read it.").format(sheet=sheet)
         for sheet in report.skipped_sheets
     )
+    section.sentences.extend(map(skipped_member_sentence, report.skipped_members))
     section.sentences.extend(_problem_sentences(report))
     return section
 
