@@ -209,7 +209,7 @@ def test_show_prints_address_of_added_building(
 
     assert main(["show", UNKNOWN, "--db", str(database)]) == 0
 
-    assert "Address: Varastotie 2 15100" in capsys.readouterr().out
+    assert "Address: Varastotie 2, 15100" in capsys.readouterr().out
 
 
 def test_dry_run_changes_nothing(

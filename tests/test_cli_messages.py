@@ -213,3 +213,14 @@ def test_ctrl_c_during_import_saves_nothing(
 def test_cli_docs_list_every_problem_kind() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text("utf-8")
     assert [kind.value for kind in ProblemKind if f"`{kind.value}`" not in text] == []
+
+
+def test_show_address_in_the_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cells = OptRow(prt=valid_prt(5), street_name_sv="Kvarngatan").cells()
+    path = write_opt(tmp_path / "osoitteet.OPT", [cells])
+    db = tmp_path / "language.sqlite"
+    assert _run(capsys, "import", str(path), "--db", str(db))[0] == 0
+    finnish = _run(capsys, "show", valid_prt(5), "--db", str(db))[1]
+    swedish = _run(capsys, "show", valid_prt(5), "--db", str(db), "--lang", "sv")[1]
+    assert "Osoite: Mäkitie 1, 00100" in finnish
+    assert "Adress: Kvarngatan 1, 00100" in swedish

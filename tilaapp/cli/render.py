@@ -25,8 +25,8 @@ from tilaapp.domain.identifiers import format_property_identifier
 from tilaapp.domain.municipalities import municipality_name
 from tilaapp.domain.numbers import decimal_to_text
 from tilaapp.domain.textcells import neutralise_text
+from tilaapp.i18n import current_language, ngettext, pgettext
 from tilaapp.i18n import gettext as _
-from tilaapp.i18n import ngettext, pgettext
 from tilaapp.services.importing import FileReport, ImportRejected, ImportReport
 from tilaapp.services.messages import skipped_member_sentence
 from tilaapp.services.queries import BuildingSummary
@@ -531,14 +531,22 @@ def show_text(details: dict[str, Any]) -> str:
         if line is not None:
             lines.append(line)
     for address in details["addresses"]:
-        parts = (
-            address["street_name_fi"],
-            address["house_number"],
-            address["postal_code"],
-            address["post_office_fi"],
-        )
-        lines.append("  " + _("Address: {address}").format(address=" ".join(p for p in parts if p)))
+        lines.append("  " + _("Address: {address}").format(address=_address_text(address)))
     return "\n".join(lines)
+
+
+def _address_text(address: dict[str, Any]) -> str:
+    """Return an address as the register list writes it, in Swedish where the language is
+    Swedish and the address has Swedish names."""
+    language = "sv" if current_language() == "sv" and address["street_name_sv"] else "fi"
+    street = (address[f"street_name_{language}"], address["house_number"])
+    place = (
+        address["postal_code"],
+        address[f"post_office_{language}"] or address["post_office_fi"],
+    )
+    return ", ".join(
+        text for text in (" ".join(p for p in street if p), " ".join(p for p in place if p)) if text
+    )
 
 
 # ---------------------------------------------------------------- reference
