@@ -188,10 +188,10 @@ def test_ctrl_c_during_import_saves_nothing(
 ) -> None:
     db = tmp_path / "stopped.sqlite"
     extract = write_extract(tmp_path / "x.xlsx", sample_buildings())
-    assert (
-        _run(capsys, "import", str(extract), "--db", str(db), "--extraction-date", "2026-09-30")[0]
-        == 0
-    )
+    status = _run(
+        capsys, "import", str(extract), "--db", str(db), "--extraction-date", "2026-09-30"
+    )[0]
+    assert status == 0
     before = _sha(db)
     import_file = importing._Importer.import_file
 

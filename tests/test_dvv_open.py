@@ -934,7 +934,7 @@ def _handed_off_read(
 
 def _without_rows_apart(rows: list[Row]) -> list[Row]:
     """Return ``rows`` without each row whose identifier appeared before another one."""
-    kept: list[Row] = []
+    in_order: list[Row] = []
     seen: set[str] = set()
     previous = None
     for row in rows:
@@ -943,8 +943,8 @@ def _without_rows_apart(rows: list[Row]) -> list[Row]:
             continue
         seen.add(identifier)
         previous = identifier
-        kept.append(row)
-    return kept
+        in_order.append(row)
+    return in_order
 
 
 def _flat_rows(batches: Iterable[FlatBuildings]) -> list[tuple[object, ...]]:

@@ -349,7 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         from tilaapp.cli.errors import EXIT_INTERRUPTED
 
-        # Each command writes the database in one transaction, which is then rolled back.
+        # A command writes the database in one transaction and a file through a temporary
+        # file, and both are undone on the way out.
         print(
             _("Stopped with Ctrl+C before the command finished. Nothing was saved."),
             file=sys.stderr,

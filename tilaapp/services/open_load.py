@@ -223,8 +223,8 @@ def reader_processes() -> int:
 
 
 class HandOffConflict(Exception):
-    """A building was read both by a reader process and from the chunks it handed off:
-    its rows are apart in the file. Reading in one process reports it as one reader does."""
+    """A building read both by a reader process and from the chunks it handed off, because
+    its rows are apart in the file. One reader alone reports such rows as problems."""
 
 
 class _HandedOffChunks:
@@ -304,7 +304,7 @@ def load_in_processes(
 
 
 class _Writer:
-    """Writes what the reader processes send, and asks for chunks of lines to read."""
+    """Writes what the reader processes send, and requests chunks of lines to read."""
 
     def __init__(
         self, loader: CompactLoader, chunks: _HandedOffChunks, idle: EventType | None
@@ -314,7 +314,8 @@ class _Writer:
         self.idle = idle
 
     def wait(self, connections: list[Connection]) -> list[Any]:
-        """Return the connections with a message, telling the readers first when none has."""
+        """Return the connections that have a message. When none has, first request a
+        chunk of lines."""
         ready = wait(connections, timeout=0)
         if not ready:
             self.ask_for_lines()
@@ -335,7 +336,7 @@ class _Writer:
             else:
                 self.loader.write(payload)
         except sqlite3.IntegrityError as error:
-            # Only a building read on both sides can break a constraint.
+            # After a hand-off, a building read on both sides breaks its unique identifier.
             if self.chunks.used:
                 raise HandOffConflict() from error
             raise

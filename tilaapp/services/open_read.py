@@ -136,7 +136,7 @@ class _Sender:
         self._queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
     def is_behind(self) -> bool:
-        """Return whether messages wait to be sent: the receiver is busy."""
+        """Return whether more than one message waits to be sent, so the receiver is busy."""
         return self._queue.qsize() > 1
 
     def close(self) -> None:

@@ -220,7 +220,11 @@ class _BackgroundFlush:
         try:
             descriptor = os.open(self._path, os.O_RDONLY)
         except OSError as error:
-            log.warning("Cannot open %s to flush it in the background: %s", self._path, error)
+            log.warning(
+                "Could not open %s for the background flush, so the commit writes it all: %s",
+                self._path,
+                error,
+            )
             return
         try:
             while not self._stop.wait(FLUSH_INTERVAL):
