@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
+import multiprocessing
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 import tilaapp.services.importing as importing
+import tilaapp.services.open_early as open_early
 import tilaapp.services.open_load as open_load
 from devtools.dvv_workbook import Building, sample_buildings, write_extract
 from devtools.opt_file import OptRow, synthetic_rows, valid_prt, write_opt, write_opt_zip
@@ -125,6 +128,97 @@ def test_hand_off_conflict_loads_again(
     assert hand_offs == [True, False]
     with sqlite3.connect(plain) as one, sqlite3.connect(loaded) as two:
         assert one.execute(_ROWS_QUERY).fetchall() == two.execute(_ROWS_QUERY).fetchall()
+
+
+def _started_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    monkeypatch.setattr(open_early, "PROCESS_READ_MIN_BYTES", 0)
+    monkeypatch.setattr(open_early, "reader_processes", lambda: 1)
+    monkeypatch.setattr(open_load, "reader_processes", lambda: 1)
+
+
+def test_early_readers_load_file(
+    tmp_path: Path,
+    open_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    plain = tmp_path / "plain.sqlite"
+    expected = _import(plain, open_file).files[0].counts()
+    _started_early(monkeypatch)
+    early = tmp_path / "early.sqlite"
+    arguments = ["import", str(open_file), "--db", str(early), "--json"]
+
+    with caplog.at_level(logging.INFO, logger="tilaapp.services"):
+        assert main([*arguments, "--extraction-date", DAY.isoformat()]) == 0
+
+    assert "Started 1 reader processes early" in caplog.text
+    assert "with the reader processes started early" in caplog.text
+    assert multiprocessing.active_children() == []
+    with sqlite3.connect(plain) as one, sqlite3.connect(early) as two:
+        assert one.execute(_ROWS_QUERY).fetchall() == two.execute(_ROWS_QUERY).fetchall()
+    with sqlite3.connect(early) as connection:
+        (counts,) = connection.execute("SELECT counts_json FROM import_batch").fetchone()
+    assert json.loads(counts) == expected
+
+
+def test_early_readers_unused_stopped(
+    tmp_path: Path,
+    open_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The database has buildings, so the load looks them up and needs other readers.
+    db = tmp_path / "stored.sqlite"
+    _import(db, write_extract(tmp_path / "x.xlsx", sample_buildings()))
+    _started_early(monkeypatch)
+    open_early._started = open_early.ReaderProcesses.start(open_file, 0, 1, hand_off=True)
+
+    with caplog.at_level(logging.INFO, logger="tilaapp.services"):
+        _import(db, open_file)
+
+    assert "are not used" in caplog.text
+    assert open_early._started is None
+    assert multiprocessing.active_children() == []
+    assert _table_counts(db)[0] == len(sample_buildings()) + _expected_counts(open_file)[0]
+
+
+@pytest.mark.parametrize("arguments", [["--municipality", "091"], ["other.OPT"]])
+def test_no_early_readers_other_imports(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch, arguments: list[str]
+) -> None:
+    _started_early(monkeypatch)
+    started: list[Path] = []
+    monkeypatch.setattr(open_early, "start_early", lambda path, db: started.append(path))
+    other = write_opt(tmp_path / "other.OPT", synthetic_rows(10, seed=3))
+    arguments = [str(other) if argument == "other.OPT" else argument for argument in arguments]
+    db = tmp_path / "db.sqlite"
+    assert main(["import", str(open_file), *arguments, "--db", str(db), "--json"]) == 0
+    assert started == []
+
+
+def test_early_start_conditions(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _started_early(monkeypatch)
+    db = tmp_path / "stored.sqlite"
+    _import(db, write_extract(tmp_path / "x.xlsx", sample_buildings()))
+    not_a_database = tmp_path / "text.sqlite"
+    not_a_database.write_text("not a database")
+    small = write_opt(tmp_path / "small.OPT", synthetic_rows(10, seed=3))
+    monkeypatch.setattr(open_early, "PROCESS_READ_MIN_BYTES", small.stat().st_size + 1)
+    try:
+        open_early.start_early(open_file, db)
+        assert open_early._started is None
+        open_early.start_early(open_file, not_a_database)
+        assert open_early._started is None
+        open_early.start_early(small, tmp_path / "new.sqlite")
+        assert open_early._started is None
+        open_early.start_early(open_file, tmp_path / "new.sqlite")
+        assert open_early._started is not None
+    finally:
+        open_early.stop_early()
+    assert multiprocessing.active_children() == []
 
 
 def test_constraint_error_after_hand_off() -> None:

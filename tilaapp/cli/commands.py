@@ -27,6 +27,7 @@ from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext, text_in_current_language
 from tilaapp.services.cost_index import CostIndexImport, InvalidCostIndexFile, import_cost_index
 from tilaapp.services.importing import ImportOptions, import_files
+from tilaapp.services.open_early import stop_early
 from tilaapp.services.queries import building_details, find_building_id, iter_buildings
 from tilaapp.storage.database import open_database
 from tilaapp.storage.files import default_database_path
@@ -112,6 +113,8 @@ def run_import(args: argparse.Namespace) -> int:
         if args.json and hasattr(error, "rejections"):
             _print_json(render.rejection_json(error))
         return _print_errors(error)
+    finally:
+        stop_early()
 
     if args.json:
         _print_json(render.import_json(report))
@@ -251,6 +254,8 @@ def run_demo(args: argparse.Namespace) -> int:
         report = import_files(folder / "demo.sqlite", [workbook], options)
     except Exception as error:
         return _print_errors(error)
+    finally:
+        stop_early()
 
     if args.json:
         _print_json(render.import_json(report))

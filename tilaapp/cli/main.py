@@ -298,6 +298,17 @@ def _language_from(argv: Sequence[str]) -> str:
     return environment if environment in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def _start_readers_early(args: argparse.Namespace) -> None:
+    """Let a whole-file load of a large open address file start reading while this process
+    loads the modules of the import and opens the database."""
+    if args.mapping is not None or args.municipality or len(args.files) != 1:
+        return
+    from tilaapp.services.open_early import start_early
+    from tilaapp.storage.files import default_database_path
+
+    start_early(args.files[0], args.db or default_database_path())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Large imports start reader processes with the spawn method. In a frozen executable
     # (PyInstaller) each of them would otherwise start the whole program again. Elsewhere
@@ -315,6 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tilaapp.cli.logs import configure_logging
 
     log_path = configure_logging()
+    if args.command == "import":
+        _start_readers_early(args)
     if args.command is None:
         # The desktop application collects garbage on a timer of its own
         # (tilaapp.ui.memory). Turning automatic collection off before Qt is imported

@@ -29,7 +29,7 @@ from tilaapp.services.open_load import (
     load_in_processes,
     load_in_this_process,
 )
-from tilaapp.services.open_read import ReadSummary
+from tilaapp.services.open_read import PROCESS_READ_MIN_BYTES, ReadSummary
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
 from tilaapp.sources.detect import ReaderGroup, SourceReader, open_readers
 from tilaapp.sources.dvv_open import DvvOpenReader
@@ -59,9 +59,6 @@ ProgressCallback = Callable[[str, int], None]
 """Called with the file name and the number of rows processed so far."""
 
 PROGRESS_EVERY_ROWS = 500
-# An unfiltered open address file at least this large is read by reader processes; below
-# it, starting them costs more than they save.
-PROCESS_READ_MIN_BYTES = 50 * 1024 * 1024
 # The report's counts that a bulk load of the open address file adds to.
 _LOAD_COUNTS = ("buildings_in_file", "added", "updated", "addresses")
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import multiprocessing
-import os
 import sqlite3
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
@@ -25,11 +23,13 @@ from sqlalchemy.orm import Session
 
 from tilaapp.services.errors import ImportCancelled
 from tilaapp.services.listing import refresh_list
+from tilaapp.services.open_early import take_early
 from tilaapp.services.open_read import (
+    ReaderProcesses,
     ReadSummary,
     SqlRows,
     batches,
-    read_share,
+    reader_processes,
     sql_rows,
     summary_of,
 )
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# At most this many reader processes read a whole file.
-MAX_READER_PROCESSES = 2
 ROWS_PER_STATEMENT = 100
 LOOKUP_CHUNK = 500
 # Name and definition as in the models and the baseline migration.
@@ -213,15 +211,6 @@ Progress = Callable[[int], None]
 Cancelled = Callable[[], bool]
 
 
-def reader_processes() -> int:
-    """Return how many reader processes to start: one core is left to this process.
-
-    On two cores, a second reader used 13 % more CPU time for the same wall time
-    (measured on the whole-country file), so it only pays where it has a core of its own.
-    """
-    return max(1, min(MAX_READER_PROCESSES, (os.cpu_count() or 1) - 1))
-
-
 class HandOffConflict(Exception):
     """A building read both by a reader process and from the chunks it handed off, because
     its rows are apart in the file. One reader alone reports such rows as problems."""
@@ -270,33 +259,22 @@ def load_in_processes(
     reads it itself: so neither process waits for the other. Raises ``HandOffConflict``
     when that split a building; the caller then rolls back and loads again without.
     """
-    context = multiprocessing.get_context("spawn")
     base_id = None if loader.lookup_existing else loader.base_id
     count = reader_processes()
-    idle = context.Event() if hand_off and count == 1 and base_id is not None else None
-    connections: list[Connection] = []
-    processes = []
-    for index in range(count):
-        receiving, sending = context.Pipe(duplex=False)
-        process = context.Process(
-            target=read_share,
-            args=(str(path), index, count, sending, base_id, idle),
-            daemon=True,
-        )
-        process.start()
-        sending.close()
-        connections.append(receiving)
-        processes.append(process)
+    hand_off = hand_off and count == 1 and base_id is not None
+    readers = take_early(path, base_id, count, hand_off=hand_off)
+    if readers is None:
+        readers = ReaderProcesses.start(path, base_id, count, hand_off=hand_off)
+    else:
+        log.info("Loading %s with the reader processes started early", path)
 
     summary = ReadSummary()
     chunks = _HandedOffChunks(path, loader)
+    writer = _Writer(loader, chunks, readers.idle)
     try:
-        _receive(path, connections, _Writer(loader, chunks, idle), summary, progress, cancelled)
+        _receive(path, readers.connections, writer, summary, progress, cancelled)
     finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
+        readers.stop()
     if chunks.used:
         log.info("Read %d chunks of lines of %s in the importing process", chunks.count, path)
         chunks.add_to(summary)
