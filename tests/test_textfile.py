@@ -193,6 +193,34 @@ def test_decoder_replaces_without_fallback() -> None:
     assert events.items == [(7, DecodeEvent.REPLACED, UTF_8)]
 
 
+@pytest.mark.parametrize(
+    ("encoding", "raw", "decodes"),
+    [
+        (UTF_8, b"abc\ndef", True),
+        (UTF_8, "Mäki\nÅker".encode(UTF_8), True),
+        (UTF_8, "Mäki".encode(ISO_8859_1), False),
+        (ISO_8859_1, "Mäki\nÅker".encode(ISO_8859_1), True),
+        (ISO_8859_1, bytes(range(32, 256)), True),
+        ("cp1252", b"\x81", False),
+        ("cp1252", "€".encode("cp1252"), True),
+        ("utf-16-le", b"a\x00", False),
+    ],
+)
+def test_decoder_decodes_lines(encoding: str, raw: bytes, decodes: bool) -> None:
+    decoder = LineDecoder(encoding, None, Events())
+    assert decoder.decodes_lines(raw) is decodes
+
+
+def test_decoder_lines_count_for_switch() -> None:
+    events = Events()
+    decoder = LineDecoder(UTF_8, ISO_8859_1, events)
+    assert decoder.decodes_lines("Mäki\nÅker".encode(UTF_8))
+    assert not decoder.decodes_lines("Öljy".encode(ISO_8859_1))
+    assert decoder.decode("Öljy".encode(ISO_8859_1), 3) == "Öljy"
+    # After lines of UTF-8 that is not ASCII, the switch is reported as SWITCHED.
+    assert events.items == [(3, DecodeEvent.SWITCHED, ISO_8859_1)]
+
+
 # --- opening sources -----------------------------------------------------------------
 
 

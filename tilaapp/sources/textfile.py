@@ -248,21 +248,25 @@ class LineDecoder:
             self._saw_non_ascii = not raw.isascii()
         return text
 
-    def decode_lines(self, raw: bytes) -> str | None:
-        """Return ``raw``, lines joined by line feeds, decoded as ``decode`` decodes each line.
+    def decodes_lines(self, raw: bytes) -> bool:
+        """Return whether ``raw``, lines joined by line feeds, decodes without the handling
+        of invalid bytes and as ``decode`` decodes each line. Nothing changes when it does
+        not; when it does, the lines count as decoded for the switch away from UTF-8.
 
-        Returns None, changing nothing, when a line would need the handling of invalid bytes
-        or the encoding is not one whose lines decode the same one by one as together.
+        ASCII, and ISO-8859-1 with a character for every byte, decode without a check.
         """
         if self.encoding not in _LINE_WISE_ENCODINGS:
-            return None
-        try:
-            text = raw.decode(self.encoding)
-        except UnicodeDecodeError:
-            return None
-        if self._fallback is not None and not self._saw_non_ascii:
-            self._saw_non_ascii = not raw.isascii()
-        return text
+            return False
+        if raw.isascii():
+            return True
+        if self.encoding != ISO_8859_1:
+            try:
+                raw.decode(self.encoding)
+            except UnicodeDecodeError:
+                return False
+        if self._fallback is not None:
+            self._saw_non_ascii = True
+        return True
 
     def _decode_invalid(self, raw: bytes, line_number: int) -> str:
         if self._fallback is None:
