@@ -29,6 +29,7 @@ from tilaapp.services.open_load import (
     load_in_processes,
     load_in_this_process,
 )
+from tilaapp.services.open_merge import OpenFileMerger, merge_in_this_process
 from tilaapp.services.open_read import PROCESS_READ_MIN_BYTES, ReadSummary
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
 from tilaapp.sources.detect import ReaderGroup, SourceReader, open_readers
@@ -61,6 +62,9 @@ ProgressCallback = Callable[[str, int], None]
 PROGRESS_EVERY_ROWS = 500
 # The report's counts that a bulk load of the open address file adds to.
 _LOAD_COUNTS = ("buildings_in_file", "added", "updated", "addresses")
+# Whether an open address file whose source has rows already is merged in batches
+# (``open_merge``) rather than record by record. Tests set it to compare the two.
+MERGE_OPEN_FILE_IN_BATCHES = True
 
 
 @dataclass(frozen=True)
@@ -333,9 +337,11 @@ class _Importer:
         if first_load and isinstance(reader, DvvOpenReader):
             summary = self._load_open_file(item, reader, batch, report)
             _finish_report_from(report, summary)
+        elif isinstance(reader, DvvOpenReader) and MERGE_OPEN_FILE_IN_BATCHES:
+            self._merge_open_file(item, reader, batch, report)
+            self.batches_to_list.append(batch.id)
+            self._finish_report(report, reader)
         else:
-            # NOTE: an open address file whose source has rows already is merged one building
-            # at a time, about 1.2 ms each: about 12 minutes for 600,000 buildings.
             self._merge_records(item, batch, report, first_load=first_load)
             self.batches_to_list.append(batch.id)
             self._finish_report(report, reader)
@@ -363,6 +369,20 @@ class _Importer:
             if self.progress is not None and count % PROGRESS_EVERY_ROWS == 0:
                 self.progress(item.file_name, count)
         merger.finish(marks_absence=getattr(item.reader, "page_complete", True))
+
+    def _merge_open_file(
+        self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport
+    ) -> None:
+        """Merge the open address file into its source's stored rows, batch by batch."""
+
+        def progress(buildings: int) -> None:
+            if self.progress is not None:
+                self.progress(item.file_name, buildings)
+
+        merger = OpenFileMerger(self.session, batch, report, self.os_user, self.now)
+        cancelled = self.is_cancelled or (lambda: False)
+        merge_in_this_process(reader, merger, progress=progress, cancelled=cancelled)
+        self.municipalities_seen |= merger.municipalities_seen
 
     def _load_open_file(
         self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport

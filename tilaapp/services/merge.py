@@ -254,6 +254,8 @@ class RecordMerger:
     def _update_register_row(self, building_id: int, record: BuildingRecord) -> _Outcome:
         row = self.rows_by_building.get(building_id)
         if row is None:
+            # NOTE: a source new to a stored building gets no history rows for its values,
+            # but one for its addresses (``_replace_addresses``).
             self._add_register_row(building_id, record)
             return _Outcome.CHANGED
         if row.extraction_date > self.batch.extraction_date:
@@ -322,7 +324,7 @@ class RecordMerger:
         self.stored_addresses[building_id] = new
         if record_history:
             self._record_change(
-                building_id, ADDRESSES_FIELD, _addresses_text(stored), _addresses_text(new)
+                building_id, ADDRESSES_FIELD, addresses_text(stored), addresses_text(new)
             )
         return True
 
@@ -356,50 +358,64 @@ class RecordMerger:
             self.mark_absent()
 
     def mark_absent(self) -> None:
-        """Mark this source's buildings that a full batch of the same scope no longer has.
+        """Mark the source's buildings that this batch lacks as absent (``mark_absent``)."""
+        mark_absent(self.session, self.batch, self.report, self.os_user, self.now)
 
-        A building the batch delivered has the batch's id on its row. A batch older than
-        a building's stored row does not count for that building. A whole-file batch judges only the
-        municipalities it contains, so that a file of one municipality or region never
-        marks the buildings of others as gone.
-        """
-        conditions = [
-            RegisterValue.source == self.source,
-            RegisterValue.scope == self.batch.scope,
-            RegisterValue.is_present.is_(True),
-            RegisterValue.batch_id != self.batch.id,
-            RegisterValue.extraction_date <= self.batch.extraction_date,
-        ]
-        if self.batch.scope == "all":
-            covered = select(RegisterValue.municipality_number).where(
-                RegisterValue.source == self.source, RegisterValue.batch_id == self.batch.id
-            )
-            conditions.append(RegisterValue.municipality_number.in_(covered))
 
-        history = select(
-            RegisterValue.building_id,
-            literal(PRESENCE_FIELD),
-            literal(to_history_text(True)),
-            literal(to_history_text(False)),
-            literal(self.now, UTCDateTime()),
-            literal(self.os_user),
-            literal(self.source),
-            literal(self.batch.id),
-        ).where(*conditions)
-        self.session.execute(
-            insert(ChangeRecord).from_select(
-                ["building_id", "field", "old_value", "new_value", "changed_at", "os_user",
-                 "source", "batch_id"],
-                history,
-            )
-        )  # fmt: skip
-        result = self.session.execute(
-            update(RegisterValue)
-            .where(*conditions)
-            .values(is_present=False, absent_since_batch_id=self.batch.id)
-            .execution_options(synchronize_session=False)
+def mark_absent(
+    session: Session,
+    batch: ImportBatch,
+    report: FileReport,
+    os_user: str,
+    now: datetime.datetime,
+) -> None:
+    """Mark the buildings of the batch's source that a full batch of its scope no longer has.
+
+    A building the batch delivered has the batch's id on its row. A batch older than a
+    building's stored row does not count for that building. A whole-file batch judges
+    only the municipalities it contains, so that a file of one municipality or region
+    never marks the buildings of others as gone.
+    """
+    source = batch.source
+    # NOTE: a delivered row takes its batch's scope. So after a filtered import delivered
+    # a building, a whole-file batch never marks it absent until one delivers it again.
+    conditions = [
+        RegisterValue.source == source,
+        RegisterValue.scope == batch.scope,
+        RegisterValue.is_present.is_(True),
+        RegisterValue.batch_id != batch.id,
+        RegisterValue.extraction_date <= batch.extraction_date,
+    ]
+    if batch.scope == "all":
+        covered = select(RegisterValue.municipality_number).where(
+            RegisterValue.source == source, RegisterValue.batch_id == batch.id
         )
-        self.report.no_longer_present += result.rowcount  # type: ignore[attr-defined]
+        conditions.append(RegisterValue.municipality_number.in_(covered))
+
+    history = select(
+        RegisterValue.building_id,
+        literal(PRESENCE_FIELD),
+        literal(to_history_text(True)),
+        literal(to_history_text(False)),
+        literal(now, UTCDateTime()),
+        literal(os_user),
+        literal(source),
+        literal(batch.id),
+    ).where(*conditions)
+    session.execute(
+        insert(ChangeRecord).from_select(
+            ["building_id", "field", "old_value", "new_value", "changed_at", "os_user",
+             "source", "batch_id"],
+            history,
+        )
+    )  # fmt: skip
+    result = session.execute(
+        update(RegisterValue)
+        .where(*conditions)
+        .values(is_present=False, absent_since_batch_id=batch.id)
+        .execution_options(synchronize_session=False)
+    )
+    report.no_longer_present += result.rowcount  # type: ignore[attr-defined]
 
 
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
@@ -414,7 +430,8 @@ _ADDRESS_FIELDS = tuple(f.name for f in dataclasses.fields(AddressRecord))
 _OWNER_FIELDS = ("is_person", "owner_type", "business_id")
 
 
-def _addresses_text(addresses: Sequence[tuple[Any, ...]]) -> str | None:
+def addresses_text(addresses: Sequence[tuple[Any, ...]]) -> str | None:
+    """Return address rows as the change history records them, or None for no address."""
     return "; ".join(_format_address(address) for address in addresses) or None
 
 
