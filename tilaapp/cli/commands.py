@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tilaapp.cli import render
 from tilaapp.cli.errors import EXIT_OK, EXIT_REJECTED, UsageError, describe_error, exit_status
+from tilaapp.cli.progress import ProgressLine
 from tilaapp.domain.dates import parse_iso_date
 from tilaapp.domain.identifiers import (
     check_business_id,
@@ -106,14 +107,17 @@ def import_options(args: argparse.Namespace) -> ImportOptions:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    progress = ProgressLine()
     try:
         options = import_options(args)
-        report = import_files(_database_path(args), list(args.files), options)
+        report = import_files(_database_path(args), list(args.files), options, progress=progress)
     except Exception as error:
+        progress.clear()
         if args.json and hasattr(error, "rejections"):
             _print_json(render.rejection_json(error))
         return _print_errors(error)
     finally:
+        progress.clear()
         stop_early()
 
     if args.json:

@@ -160,16 +160,16 @@ def _file_text(report: FileReport) -> list[str]:
             "{count} building in the file",
             "{count} buildings in the file",
             counts["buildings_in_file"],
-        ).format(count=counts["buildings_in_file"])
+        ).format(count=format_decimal(counts["buildings_in_file"]))
         + "; "
         + _(
             "added {added}, updated {updated}, unchanged {unchanged}, no longer in the "
             "source {absent}."
         ).format(
-            added=counts["added"],
-            updated=counts["updated"],
-            unchanged=counts["unchanged"],
-            absent=counts["no_longer_present"],
+            added=format_decimal(counts["added"]),
+            updated=format_decimal(counts["updated"]),
+            unchanged=format_decimal(counts["unchanged"]),
+            absent=format_decimal(counts["no_longer_present"]),
         )
     )
     if report.filtered_out:
@@ -179,7 +179,7 @@ def _file_text(report: FileReport) -> list[str]:
                 "{count} building outside the chosen municipalities was left out.",
                 "{count} buildings outside the chosen municipalities were left out.",
                 report.filtered_out,
-            ).format(count=report.filtered_out)
+            ).format(count=format_decimal(report.filtered_out))
         )
     if report.older_than_stored:
         lines.append(
@@ -188,7 +188,7 @@ def _file_text(report: FileReport) -> list[str]:
                 "{count} building has newer data stored already and was not changed.",
                 "{count} buildings have newer data stored already and were not changed.",
                 report.older_than_stored,
-            ).format(count=report.older_than_stored)
+            ).format(count=format_decimal(report.older_than_stored))
         )
     for sheet in report.skipped_sheets:
         lines.append(
@@ -200,7 +200,7 @@ def _file_text(report: FileReport) -> list[str]:
         lines.append(
             "  "
             + ngettext("{count} problem:", "{count} problems:", len(report.problems)).format(
-                count=len(report.problems)
+                count=format_decimal(len(report.problems))
             )
         )
         lines.extend(_problem_text(problem) for problem in report.problems)
@@ -223,7 +223,7 @@ def import_text(report: ImportReport) -> str:
                 "{count} building joined the portfolio by its owner.",
                 "{count} buildings joined the portfolio by their owner.",
                 report.portfolio_added,
-            ).format(count=report.portfolio_added)
+            ).format(count=format_decimal(report.portfolio_added))
         )
     if report.backup:
         lines.append(
