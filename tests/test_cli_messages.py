@@ -224,3 +224,25 @@ def test_show_address_in_the_language(tmp_path: Path, capsys: pytest.CaptureFixt
     swedish = _run(capsys, "show", valid_prt(5), "--db", str(db), "--lang", "sv")[1]
     assert "Osoite: Mäkitie 1, 00100" in finnish
     assert "Adress: Kvarngatan 1, 00100" in swedish
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", ("1 Asuin- tai toimitilarakennus", "2 Tuotantorakennus tai muu rakennus")),
+        ("sv", ("1 Bostads- eller verksamhetsbyggnad", "2 Produktionsbyggnad eller annan byggnad")),
+        ("en", ("1 Residential or business premises building",
+                "2 Production building or other building")),
+    ],
+)  # fmt: skip
+def test_show_open_use_class_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], language: str, expected: tuple[str, str]
+) -> None:
+    rows = [OptRow(prt=valid_prt(5)).cells(), OptRow(prt=valid_prt(6), use_class="2").cells()]
+    path = write_opt(tmp_path / "classes.OPT", rows)
+    db = tmp_path / "use-class.sqlite"
+    assert _run(capsys, "import", str(path), "--db", str(db))[0] == 0
+
+    for number, name in zip((5, 6), expected, strict=True):
+        output = _run(capsys, "show", valid_prt(number), "--db", str(db), "--lang", language)[1]
+        assert name in output

@@ -150,6 +150,34 @@ def test_code_name_english_is_finnish() -> None:
     assert cl.code_name("dvv_site_tenure", "2", "en") == "Vuokrattu"
 
 
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("fi", ("Asuin- tai toimitilarakennus", "Tuotantorakennus tai muu rakennus")),
+        ("sv", ("Bostads- eller verksamhetsbyggnad", "Produktionsbyggnad eller annan byggnad")),
+        ("en", ("Residential or business premises building",
+                "Production building or other building")),
+    ],
+)  # fmt: skip
+def test_open_use_class_names(language: str, names: tuple[str, str]) -> None:
+    assert cl.code_name("dvv_open_use_class", "1", language) == names[0]
+    assert cl.code_name("dvv_open_use_class", "2", language) == names[1]
+
+
+def test_code_name_in_ui_language() -> None:
+    set_language("sv")
+    assert cl.code_name("dvv_open_use_class", "2") == "Produktionsbyggnad eller annan byggnad"
+
+
+def test_open_use_class_translations_marked() -> None:
+    provenance = (RESOURCES / "PROVENANCE.md").read_text(encoding="utf-8")
+    start = provenance.index("**Translated by the tilaapp project:**")
+    section = provenance[start : provenance.index("\n\n##", start)]
+    entries = cl.list_codes("dvv_open_use_class")
+    own = [entry.name_sv for entry in entries] + [entry.name_en for entry in entries]
+    assert [name for name in own if name is None or name not in section] == []
+
+
 def test_code_name_unconfirmed_marked() -> None:
     assert cl.code_name("ryhti_main_purpose_open", "03", "fi") == "Talousrakennus (unconfirmed)"
 

@@ -14,12 +14,14 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from devtools.opt_file import OptRow, valid_prt, write_opt
 from tilaapp import i18n
 from tilaapp.domain.dates import PartialDate
 from tilaapp.domain.fields import ALL_FIELDS
 from tilaapp.domain.formatting import format_date, format_money
 from tilaapp.domain.validation import EDITABLE_FIELDS, ValidationError, parse_local_input
 from tilaapp.services.editing import EditConflict
+from tilaapp.services.importing import ImportOptions, import_files
 from tilaapp.services.repairs import RepairNeed, RepairService
 from tilaapp.storage.database import open_database
 from tilaapp.storage.models import Building, LocalValue
@@ -180,6 +182,35 @@ def test_dvv_code_shown_as_local_code(editor: BuildingEditor) -> None:
 def test_strategy_listed_by_name(editor: BuildingEditor) -> None:
     combo = combo_of(editor.row("strategy"))
     assert combo.itemText(combo.findData("develop")) == "Kehitettävä"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fi", "2 Tuotantorakennus tai muu rakennus"),
+        ("sv", "2 Produktionsbyggnad eller annan byggnad"),
+        ("en", "2 Production building or other building"),
+    ],
+)
+def test_editor_open_use_class_language(
+    qtbot: QtBot, database_path: Path, tmp_path: Path, language: str, expected: str
+) -> None:
+    # The same names that ``tilaapp show`` prints (tests/test_cli_messages.py).
+    prt = valid_prt(4242)
+    rows = [OptRow(prt=prt, use_class="2").cells()]
+    import_files(database_path, [write_opt(tmp_path / "open.OPT", rows)], ImportOptions())
+    i18n.set_language(language)
+    opened = Workspace(database_path, os_user="tester")
+    try:
+        qtbot.waitUntil(lambda: not opened.worker.busy)
+        widget = BuildingEditor(opened)
+        qtbot.addWidget(widget)
+        widget.show_building(building_id(opened, prt))
+        label = widget.row("open_use_class").value_label
+        assert label is not None
+        assert label.text() == expected
+    finally:
+        opened.close()
 
 
 # Committing edits

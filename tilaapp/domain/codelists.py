@@ -51,6 +51,8 @@ class Code(NamedTuple):
     """None where no Swedish name is known, so the Finnish name is shown."""
     label_confirmed: bool = True
     """False for a name that the sources give with doubt, which ``code_name`` marks."""
+    name_en: str | None = None
+    """None where no English name is known, so the Finnish name is shown."""
 
 
 class _Tables(NamedTuple):
@@ -89,6 +91,8 @@ def _code_from_row(row: dict[str, str]) -> Code:
         row["name_fi"],
         row["name_sv"] or None,
         label_confirmed=row["label_confirmed"] == "yes",
+        # Optional: only some files and lists have English names.
+        name_en=row.get("name_en") or None,
     )
 
 
@@ -231,7 +235,7 @@ def is_known_code(list_id: str, code: str) -> bool:
 def code_name(list_id: str, code: str, language: str | None = None) -> str:
     """Return the name of ``code`` in ``language`` (default: the UI language).
 
-    Falls back to the Finnish name where the list has none in the language. A name that
+    Falls back to the Finnish name where the code has none in the language. A name that
     the sources give with doubt is marked as unconfirmed. An unknown code gets a
     translated "code N, no name"; an unknown list id raises KeyError.
     """
@@ -245,10 +249,16 @@ def code_name(list_id: str, code: str, language: str | None = None) -> str:
     if entry is None:
         return _("code {code}, no name").format(code=code)
 
-    name = entry.name_sv if language == "sv" and entry.name_sv else entry.name_fi
+    name = _name_in(entry, language)
     if not entry.label_confirmed:
         return _("{name} (unconfirmed)").format(name=name)
     return name
+
+
+def _name_in(entry: Code, language: str) -> str:
+    """Return the name of ``entry`` in ``language``, or its Finnish name where it has none."""
+    translated = {"sv": entry.name_sv, "en": entry.name_en}.get(language)
+    return translated or entry.name_fi
 
 
 def _value_text(value: object) -> str | None:
