@@ -17,7 +17,14 @@ import tilaapp.services.importing as importing
 import tilaapp.services.open_early as open_early
 import tilaapp.services.open_load as open_load
 from devtools.dvv_workbook import Building, sample_buildings, write_extract
-from devtools.opt_file import OptRow, synthetic_rows, valid_prt, write_opt, write_opt_zip
+from devtools.opt_file import (
+    OptRow,
+    synthetic_rows,
+    valid_prt,
+    write_opt,
+    write_opt_7z,
+    write_opt_zip,
+)
 from devtools.ryhti_geojson import (
     address_properties,
     building_properties,
@@ -607,3 +614,116 @@ def test_archive_member_not_read_is_reported(
     status = main(["import", str(archive), "--db", str(tmp_path / "zip2.sqlite")])
     assert status == 0
     assert "Arkiston tiedostoa extra.OPT ei luettu" in capsys.readouterr().out
+
+
+# An open file and archives of it: the stored hash is that of the data read
+
+
+def _batch_hashes(db: Path) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        return [row[0] for row in connection.execute("SELECT sha256 FROM import_batch")]
+
+
+def _rezipped(path: Path, archive: Path, **options: Any) -> Path:
+    with zipfile.ZipFile(archive, "w", **options) as file:
+        file.write(path, path.name)
+    return archive
+
+
+def _assert_imported_before(db: Path, path: Path) -> None:
+    before = db.read_bytes()
+    report = _import(db, path)
+    assert report.files[0].already_imported
+    assert report.backup is None
+    assert db.read_bytes() == before
+
+
+@pytest.fixture
+def small_open_file(tmp_path: Path) -> Path:
+    return write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", synthetic_rows(40, seed=3))
+
+
+def test_zip_after_open_file_imported_before(tmp_path: Path, small_open_file: Path) -> None:
+    db = tmp_path / "open.sqlite"
+    _import(db, small_open_file)
+    _assert_imported_before(db, _rezipped(small_open_file, tmp_path / "osoitteet.zip"))
+
+
+def test_open_file_after_zip_imported_before(tmp_path: Path, small_open_file: Path) -> None:
+    db = tmp_path / "zip.sqlite"
+    report = _import(db, _rezipped(small_open_file, tmp_path / "osoitteet.zip"))
+    assert report.files[0].sha256 == importing.file_sha256(small_open_file)
+    _assert_imported_before(db, small_open_file)
+
+
+def test_rezipped_copy_imported_before(tmp_path: Path, small_open_file: Path) -> None:
+    db = tmp_path / "rezipped.sqlite"
+    deflated = _rezipped(small_open_file, tmp_path / "a.zip", compression=zipfile.ZIP_DEFLATED)
+    stored = _rezipped(small_open_file, tmp_path / "b.zip", compression=zipfile.ZIP_STORED)
+    assert importing.file_sha256(deflated) != importing.file_sha256(stored)
+    _import(db, deflated)
+    _assert_imported_before(db, stored)
+
+
+def test_seven_zip_after_zip_imported_before(tmp_path: Path, small_open_file: Path) -> None:
+    pytest.importorskip("py7zr")
+    rows = small_open_file.read_text(encoding="iso-8859-1").splitlines()
+    db = tmp_path / "7z.sqlite"
+    _import(db, write_opt_zip(tmp_path / "osoitteet.zip", rows))
+    _assert_imported_before(db, write_opt_7z(tmp_path / "osoitteet.7z", rows))
+
+
+def test_open_file_and_zip_in_one_call(tmp_path: Path, small_open_file: Path) -> None:
+    archive = _rezipped(small_open_file, tmp_path / "osoitteet.zip")
+    files = _import(tmp_path / "both.sqlite", small_open_file, archive).files
+    assert not files[0].already_imported
+    assert files[1].already_imported
+
+
+def test_first_zip_import_decompresses_once(
+    tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In a database without batches the reader's hash of the member is stored, so the
+    # hashing thread never decompresses it.
+    def never(*_args: object) -> str:
+        raise AssertionError("the member was hashed apart from its reading")
+
+    monkeypatch.setattr(importing, "data_sha256", never)
+    db = tmp_path / "once.sqlite"
+    _import(db, _rezipped(small_open_file, tmp_path / "osoitteet.zip"))
+    assert _batch_hashes(db) == [importing.file_sha256(small_open_file)]
+
+
+def test_zip_in_processes_member_hash(
+    tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    db = tmp_path / "processes.sqlite"
+    _import(db, _rezipped(small_open_file, tmp_path / "osoitteet.zip"))
+    assert _batch_hashes(db) == [importing.file_sha256(small_open_file)]
+
+
+@pytest.mark.parametrize("in_batches", [True, False])
+def test_zip_merged_member_hash(
+    tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch, in_batches: bool
+) -> None:
+    # A filtered import first, so the whole zip is merged into the stored rows.
+    monkeypatch.setattr(importing, "MERGE_OPEN_FILE_IN_BATCHES", in_batches)
+    db = tmp_path / "merged.sqlite"
+    first_municipality = small_open_file.read_bytes().split(b";")[1].decode()
+    _import(db, small_open_file, municipalities=frozenset({first_municipality}))
+    assert _table_counts(db)[0] > 0
+    _import(db, _rezipped(small_open_file, tmp_path / "osoitteet.zip"))
+    assert _batch_hashes(db)[-1] == importing.file_sha256(small_open_file)
+    _assert_imported_before(db, small_open_file)
+
+
+def test_legacy_zip_batch_imported_before(tmp_path: Path, small_open_file: Path) -> None:
+    # Earlier versions stored the hash of the archive file itself.
+    archive = _rezipped(small_open_file, tmp_path / "osoitteet.zip")
+    db = tmp_path / "legacy.sqlite"
+    _import(db, archive)
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE import_batch SET sha256 = ?", (importing.file_sha256(archive),))
+    connection.close()
+    _assert_imported_before(db, archive)

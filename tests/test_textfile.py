@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import threading
 import zipfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from tilaapp.sources.textfile import (
     EncodingBasis,
     LineDecoder,
     SourceReadError,
+    data_sha256,
     detect_encoding,
     is_ascii_compatible,
     open_text_source,
@@ -362,6 +364,57 @@ def test_open_by_signature_not_extension(tmp_path: Path) -> None:
     data, _, member = open_source(path)
     assert member == "inner.opt"
     assert data == b"inner;row\n"
+
+
+# --- hash of the data read ------------------------------------------------------------
+
+# Over the 64 KB head and the 1 MB stream buffer, with a byte order mark to skip.
+MEMBER = codecs.BOM_UTF8 + "Mäkitie;1\n".encode() * 150_000
+
+
+def test_member_hash_after_read_to_end(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "a.zip", {"a.OPT": MEMBER, "b.txt": b"other"})
+    with open_text_source(path, declared_encoding=ISO_8859_1, member_suffixes=(".opt",)) as source:
+        source.stream.read(10)
+        assert source.member_sha256() is None
+        source.stream.read()
+        assert source.member_sha256() == hashlib.sha256(MEMBER).hexdigest()
+
+
+def test_member_hash_none_for_plain_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.OPT"
+    path.write_bytes(MEMBER)
+    with open_text_source(path, declared_encoding=ISO_8859_1) as source:
+        source.stream.read()
+        assert source.member_sha256() is None
+
+
+def test_data_hash_same_for_file_and_archive(tmp_path: Path) -> None:
+    plain = tmp_path / "a.OPT"
+    plain.write_bytes(MEMBER)
+    archive = write_zip(tmp_path / "a.zip", {"b.txt": b"other", "a.OPT": MEMBER})
+    expected = hashlib.sha256(MEMBER).hexdigest()
+    assert data_sha256(plain, (".opt",)) == expected
+    assert data_sha256(archive, (".opt",)) == expected
+
+
+def test_data_hash_damaged_member_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("a.OPT", MEMBER)
+    data = bytearray(path.read_bytes())
+    data[data.find(b"PK\x01\x02") - 10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileRejected) as caught:
+        data_sha256(path, (".opt",))
+    assert caught.value.reason is RejectionReason.UNREADABLE
+
+
+def test_seven_zip_member_hash(tmp_path: Path) -> None:
+    path = write_7z(tmp_path / "a.7z", {"a.OPT": MEMBER})
+    with open_text_source(path, declared_encoding=ISO_8859_1) as source:
+        source.stream.read()
+        assert source.member_sha256() == hashlib.sha256(MEMBER).hexdigest()
 
 
 # --- 7z --------------------------------------------------------------------------------

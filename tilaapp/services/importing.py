@@ -33,6 +33,7 @@ from tilaapp.services.open_merge import OpenFileMerger, merge_in_this_process
 from tilaapp.services.open_read import PROCESS_READ_MIN_BYTES, ReadSummary
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
 from tilaapp.sources.detect import ReaderGroup, SourceReader, open_readers
+from tilaapp.sources.dvv_open import MEMBER_SUFFIXES as DVV_OPEN_MEMBER_SUFFIXES
 from tilaapp.sources.dvv_open import DvvOpenReader
 from tilaapp.sources.records import (
     BuildingRecord,
@@ -41,6 +42,7 @@ from tilaapp.sources.records import (
     RowProblem,
     Severity,
 )
+from tilaapp.sources.textfile import data_sha256
 from tilaapp.storage.database import (
     Database,
     backup_database,
@@ -153,22 +155,46 @@ def scope_of(municipalities: frozenset[str] | None) -> str:
     return "all" if municipalities is None else ",".join(sorted(municipalities))
 
 
-@dataclass(frozen=True)
 class _InputFile:
-    """One reader with the file or files it reads.
+    """One reader with the file or files it reads, and the SHA-256 of the data read.
 
-    Several Ryhti pages are one input: their batch names every file and its hash is the
-    SHA-256 of the files' hashes in name order.
+    The hash is of the bytes read: a file's, or for an archive the member's, so that a
+    file, an archive of it and a re-packed archive are the same import. Several Ryhti
+    pages are one input: their batch names every file and its hash is the SHA-256 of the
+    files' hashes in name order.
     """
 
-    group: ReaderGroup
-    hashing: Future[str]
-    """The SHA-256, computed in a thread while the file is read: hashlib and file reads
-    release the GIL, so the hash costs no wall time next to the Python-bound reading."""
+    def __init__(self, group: ReaderGroup, hashing: ThreadPoolExecutor) -> None:
+        self.group = group
+        self._executor = hashing
+        # A file is hashed in a thread while it is read: hashlib and file reads release the
+        # GIL, so the hash costs no wall time next to the Python-bound reading. An archive
+        # member is hashed by its reader, and here only to look up an earlier import.
+        self._hashing: Future[tuple[str, ...]] | None = None
+        archive = isinstance(group.reader, DvvOpenReader) and group.reader.member is not None
+        if not archive:
+            self._hashing = hashing.submit(_group_hashes, group.paths)
+
+    def known_hashes(self) -> tuple[str, ...]:
+        """Return the SHA-256 of the data read and, for an archive, that of the archive
+        file, which earlier versions of tilaapp stored for an archive.
+
+        For an archive this decompresses the member in the hashing thread.
+        """
+        if self._hashing is None:
+            self._hashing = self._executor.submit(_archive_hashes, self.path)
+        return self._hashing.result()
 
     @property
     def sha256(self) -> str:
-        return self.hashing.result()
+        return self.known_hashes()[0]
+
+    def sha256_after_read(self, member_sha256: str | None) -> str:
+        """Return the SHA-256 of the data read, given the hash of the archive member that
+        the reading computed (None for a plain file)."""
+        if self._hashing is None and member_sha256 is not None:
+            return member_sha256
+        return self.sha256
 
     @property
     def path(self) -> Path:
@@ -194,6 +220,14 @@ def _group_sha256(paths: tuple[Path, ...]) -> str:
     return hashlib.sha256("\n".join(f"{name} {sha}" for name, sha in hashes).encode()).hexdigest()
 
 
+def _group_hashes(paths: tuple[Path, ...]) -> tuple[str, ...]:
+    return (_group_sha256(paths),)
+
+
+def _archive_hashes(path: Path) -> tuple[str, ...]:
+    return data_sha256(path, DVV_OPEN_MEMBER_SUFFIXES), file_sha256(path)
+
+
 def _open_readers(
     paths: Iterable[Path], options: ImportOptions, hashing: ThreadPoolExecutor
 ) -> list[_InputFile]:
@@ -206,7 +240,7 @@ def _open_readers(
         except FileRejected as error:
             rejections.append(error)
             continue
-        inputs.append(_InputFile(group, hashing.submit(_group_sha256, group.paths)))
+        inputs.append(_InputFile(group, hashing))
     for rejected in rejections:
         log.warning("Rejected %s: %s", rejected.path, rejected.reason.value)
     if rejections:
@@ -224,15 +258,27 @@ def _extraction_date(
     return today, "import_date"
 
 
-def _already_imported(session: Session, sha256: str, source: str, scope: str) -> bool:
-    return _earlier_import(session, sha256, source, scope) is not None
+def _has_batches_of(session: Session, source: str, scope: str) -> bool:
+    """Return whether a batch of ``source`` and ``scope`` exists.
+
+    Without one, no data was imported before, so no hash is needed before the reading.
+    """
+    query = select(ImportBatch.id).where(ImportBatch.source == source, ImportBatch.scope == scope)
+    return session.execute(query.limit(1)).first() is not None
 
 
-def _earlier_import(session: Session, sha256: str, source: str, scope: str) -> ImportBatch | None:
+def _earlier_import(
+    session: Session, item: _InputFile, source: str, scope: str
+) -> ImportBatch | None:
+    """Return the first batch that imported the data of ``item``, or None."""
+    if not _has_batches_of(session, source, scope):
+        return None
     query = (
         select(ImportBatch)
         .where(
-            ImportBatch.sha256 == sha256, ImportBatch.source == source, ImportBatch.scope == scope
+            ImportBatch.sha256.in_(item.known_hashes()),
+            ImportBatch.source == source,
+            ImportBatch.scope == scope,
         )
         .order_by(ImportBatch.id)
     )
@@ -241,8 +287,8 @@ def _earlier_import(session: Session, sha256: str, source: str, scope: str) -> I
 
 def _any_new(database: Database, files: list[_InputFile], scope: str) -> bool:
     with database.read_session() as session:
-        return not all(
-            _already_imported(session, item.sha256, item.source.value, scope) for item in files
+        return any(
+            _earlier_import(session, item, item.source.value, scope) is None for item in files
         )
 
 
@@ -319,34 +365,35 @@ class _Importer:
             extraction_date=extraction_date,
             extraction_date_origin=origin,
         )
-        # A database without batches has imported nothing, so the hash can wait.
-        if self._has_batches():
+        earlier = _earlier_import(self.session, item, report.source, report.scope)
+        if earlier is not None:
+            # The dates of this run were never used, so the earlier import's are shown.
             report.sha256 = item.sha256
-            earlier = _earlier_import(self.session, report.sha256, report.source, report.scope)
-            if earlier is not None:
-                # The dates of this run were never used, so the earlier import's are shown.
-                report.already_imported = True
-                report.imported_before_at = earlier.imported_at
-                report.extraction_date = earlier.extraction_date
-                report.extraction_date_origin = earlier.extraction_date_origin
-                log.info("Skipped %s: the same file was imported before (%s)", path, report.sha256)
-                return report
+            report.already_imported = True
+            report.imported_before_at = earlier.imported_at
+            report.extraction_date = earlier.extraction_date
+            report.extraction_date_origin = earlier.extraction_date_origin
+            log.info("Skipped %s: the same data was imported before (%s)", path, report.sha256)
+            return report
 
         batch = self._add_batch(report, name)
         first_load = not source_has_rows(self.session, report.source)
         if first_load and isinstance(reader, DvvOpenReader):
             summary = self._load_open_file(item, reader, batch, report)
             _finish_report_from(report, summary)
+            member_sha256 = summary.member_sha256
         elif isinstance(reader, DvvOpenReader) and MERGE_OPEN_FILE_IN_BATCHES:
             self._merge_open_file(item, reader, batch, report)
             self.batches_to_list.append(batch.id)
             self._finish_report(report, reader)
+            member_sha256 = reader.member_sha256
         else:
             self._merge_records(item, batch, report, first_load=first_load)
             self.batches_to_list.append(batch.id)
             self._finish_report(report, reader)
+            member_sha256 = getattr(reader, "member_sha256", None)
         report.skipped_members = list(getattr(reader, "skipped_members", []))
-        report.sha256 = batch.sha256 = item.sha256
+        report.sha256 = batch.sha256 = item.sha256_after_read(member_sha256)
         batch.counts_json = json.dumps(report.counts())
         _store_problems(self.session, batch.id, report.problems)
         log.info("Imported %s as batch %d: %s", path, batch.id, report.counts())
@@ -430,9 +477,6 @@ class _Importer:
             setattr(report, name, value)
         loader = CompactLoader(self.session, batch, report, self.now)
         return loader, load_in_processes(path, loader, progress=progress, cancelled=cancelled)
-
-    def _has_batches(self) -> bool:
-        return self.session.execute(select(ImportBatch.id).limit(1)).first() is not None
 
     def _add_batch(self, report: FileReport, file_name: str) -> ImportBatch:
         batch = ImportBatch(

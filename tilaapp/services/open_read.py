@@ -54,6 +54,8 @@ class ReadSummary:
     seen: bytearray | None = None
     """The reader's buildings by identifier (see ``DvvOpenReader.seen``), sent when it
     handed off chunks."""
+    member_sha256: str | None = None
+    """See ``DvvOpenReader.member_sha256``."""
 
     def add(self, other: ReadSummary) -> None:
         self.problems.extend(other.problems)
@@ -64,6 +66,7 @@ class ReadSummary:
         ):
             self.extraction_date = other.extraction_date
         self.encoding = self.encoding or other.encoding
+        self.member_sha256 = self.member_sha256 or other.member_sha256
 
 
 def reader_processes() -> int:
@@ -134,6 +137,7 @@ def summary_of(reader: DvvOpenReader) -> ReadSummary:
         filtered_out=reader.filtered_out,
         extraction_date=reader.extraction_date,
         encoding=reader.encoding,
+        member_sha256=reader.member_sha256,
     )
 
 

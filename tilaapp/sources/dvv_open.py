@@ -322,6 +322,8 @@ class DvvOpenReader:
         """Other files of the archive, which were not read."""
         self.member: str | None = None
         """The archive member read, or None for a plain file."""
+        self.member_sha256: str | None = None
+        """The SHA-256 of the archive member's bytes after a read to its end, else None."""
         self.extraction_date: datetime.date | None = None
         """The newest extraction date of the rows read; ``check`` sets it from the first row."""
         self.encoding = ""
@@ -412,6 +414,7 @@ class DvvOpenReader:
                 raise rejection_for(self._path, error) from error
             finally:
                 self._finish(rows)
+            self.member_sha256 = source.member_sha256()
 
         logger.info(
             "Read %s: %d rows, %d filtered out, %d problems, encoding %s",
@@ -439,6 +442,7 @@ class DvvOpenReader:
         self.problems = []
         self.rows_read = {"rows": 0}
         self.filtered_out = 0
+        self.member_sha256 = None
         self._end = _FileEnd()
 
     def _lines(self, source: TextSource) -> Iterator[_Line]:

@@ -18,7 +18,9 @@ chosen encoding (``TextEncoding``) and lets the user give another.
 
 A source can be a plain file, or a member of a ``.zip`` or ``.7z`` archive, recognised by
 its signature bytes, never by its extension. The member is streamed: the archive is
-never unpacked to disk or held in memory whole.
+never unpacked to disk or held in memory whole. Its SHA-256 is computed as it streams
+(``TextSource.member_sha256``), so that an import can match an archive to the file in it
+without decompressing the member a second time.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import codecs
 import contextlib
 import enum
 import functools
+import hashlib
 import io
 import logging
 import queue
@@ -305,6 +308,13 @@ class TextSource:
     head: bytes = b""
     """The first bytes of ``stream`` (at most ``HEAD_SIZE``), already decoded from
     UTF-16 if needed, for a format check that reads the first lines."""
+    member_hash: _HashingRaw | None = None
+    """The hash of the archive member's bytes read so far, or None for a plain file."""
+
+    def member_sha256(self) -> str | None:
+        """Return the SHA-256 of the archive member's bytes once ``stream`` was read to its
+        end, else None, as for a plain file."""
+        return None if self.member_hash is None else self.member_hash.sha256()
 
     def line_decoder(self, report: DecodeReport) -> LineDecoder:
         """Return a decoder for the lines of ``stream``."""
@@ -338,7 +348,7 @@ def open_text_source(
         raise FileRejected(path, RejectionReason.NOT_FOUND)
 
     with ExitStack() as stack:
-        stream, member, skipped = _open_container(path, member_suffixes, stack)
+        stream, member, skipped, member_hash = _open_container(path, member_suffixes, stack)
         head = _read_head(path, stream)
         text_encoding = _choose_encoding(path, head, declared_encoding, encoding)
         stream = _stream_after_bom(stream, head, len(text_encoding.bom))
@@ -365,21 +375,49 @@ def open_text_source(
             member=member,
             skipped_members=skipped,
             head=content_head,
+            member_hash=member_hash,
         )
+
+
+def data_sha256(path: Path, member_suffixes: tuple[str, ...] = ()) -> str:
+    """Return the SHA-256 of the bytes that ``open_text_source`` reads from ``path``: the
+    whole file, or the member of an archive that it chooses, byte order mark included.
+
+    Raises ``FileRejected`` as ``open_text_source`` does for an archive that cannot be
+    opened, and UNREADABLE for a damaged member.
+    """
+    if not path.is_file():
+        raise FileRejected(path, RejectionReason.NOT_FOUND)
+    digest = hashlib.sha256()
+    with ExitStack() as stack:
+        stream = _open_container(path, member_suffixes, stack)[0]
+        try:
+            while chunk := stream.read(_STREAM_BUFFER_SIZE):
+                digest.update(chunk)
+        except READ_ERRORS as error:
+            raise rejection_for(path, error) from error
+    return digest.hexdigest()
 
 
 def _open_container(
     path: Path, member_suffixes: tuple[str, ...], stack: ExitStack
-) -> tuple[IO[bytes], str | None, list[str]]:
-    """Open ``path`` or its archive member; return the stream, the member and skipped members."""
+) -> tuple[IO[bytes], str | None, list[str], _HashingRaw | None]:
+    """Open ``path`` or its archive member.
+
+    Returns the stream, the member and the skipped members. For a member it also returns
+    the hash of the bytes read from it, else None.
+    """
     file = stack.enter_context(path.open("rb"))
     signature = file.read(len(SEVEN_ZIP_MAGIC))
     file.seek(0)
     if signature.startswith(ZIP_MAGIC):
-        return _open_zip_member(path, file, member_suffixes, stack)
-    if signature == SEVEN_ZIP_MAGIC:
-        return _open_seven_zip_member(path, member_suffixes, stack)
-    return file, None, []
+        stream, member, skipped = _open_zip_member(path, file, member_suffixes, stack)
+    elif signature == SEVEN_ZIP_MAGIC:
+        stream, member, skipped = _open_seven_zip_member(path, member_suffixes, stack)
+    else:
+        return file, None, [], None
+    member_hash = _HashingRaw(stream)
+    return io.BufferedReader(member_hash, _STREAM_BUFFER_SIZE), member, skipped, member_hash
 
 
 READ_ERRORS: tuple[type[Exception], ...] = (SourceReadError, OSError)
@@ -543,6 +581,33 @@ class _GuardedRaw(io.RawIOBase):
             raise SourceReadError(str(error)) from error
         buffer[: len(data)] = data
         return len(data)
+
+
+class _HashingRaw(io.RawIOBase):
+    """Passes reads through and computes the SHA-256 of the bytes read.
+
+    The stream is read only forward, so every byte is hashed once and in order.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._digest = hashlib.sha256()
+        self._at_end = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        self._digest.update(data)
+        if not data and len(buffer):
+            self._at_end = True
+        buffer[: len(data)] = data
+        return len(data)
+
+    def sha256(self) -> str | None:
+        """Return the SHA-256 of the whole stream once it was read to its end, else None."""
+        return self._digest.hexdigest() if self._at_end else None
 
 
 class _PrefixedRaw(io.RawIOBase):
