@@ -331,6 +331,92 @@ def test_read_stray_quotes(tmp_path: Path) -> None:
     assert reader.problems == []
 
 
+@pytest.mark.parametrize("cell", ['"00100', '00100"', '"00100"', ' "00100" '])
+def test_read_quoted_postal_code_kept(tmp_path: Path, cell: str) -> None:
+    records, reader = read(write(tmp_path, [row(PRT_1), row(PRT_2, postal_code=cell)]))
+    assert records[1].addresses[0].postal_code == "00100"
+    assert records[1].values["postal_code"] == "00100"
+    assert kinds(reader.problems) == [ProblemKind.QUOTE_REMOVED]
+    problem = reader.problems[0]
+    assert problem.severity is Severity.WARNING
+    assert (problem.row, problem.column, problem.value) == (2, "Postinumero", cell)
+    assert "quote" in problem.message()
+
+
+def test_read_quoted_codes_kept(tmp_path: Path) -> None:
+    quoted = row(
+        PRT_1,
+        municipality='"049"',
+        use_class='"2',
+        north='6675012"',
+        east='"375019"',
+        address_number='"1"',
+        property_identifier='"04900100020003"',
+        extraction_date='"20240316"',
+    )
+    records, reader = read(write(tmp_path, [quoted]))
+    values = records[0].values
+    assert records[0].municipality_number == "049"
+    assert values["open_use_class"] == "2"
+    assert (values["coordinate_north"], values["coordinate_east"]) == (
+        Decimal("6675012"),
+        Decimal("375019"),
+    )
+    assert records[0].addresses[0].address_number == 1
+    assert values["property_identifier"] == "04900100020003"
+    assert reader.extraction_date == datetime.date(2024, 3, 16)
+    assert kinds(reader.problems) == [ProblemKind.QUOTE_REMOVED] * 7
+    assert [problem.column for problem in reader.problems] == [
+        COLUMNS[column] for column in (1, 3, 4, 5, 6, 14, 15)
+    ]
+
+
+def test_quoted_identifier_continues_building(tmp_path: Path) -> None:
+    rows = [row(PRT_1), row(f'"{PRT_1}"', address_number="2"), row(PRT_2)]
+    records, reader = read(write(tmp_path, rows))
+    assert [record.permanent_building_identifier for record in records] == [PRT_1, PRT_2]
+    assert [address.address_number for address in records[0].addresses] == [1, 2]
+    assert kinds(reader.problems) == [ProblemKind.QUOTE_REMOVED]
+    assert reader.problems[0].value == f'"{PRT_1}"'
+
+
+def test_read_quoted_identifier_wrong_columns(tmp_path: Path) -> None:
+    damaged = ";".join(row(f'"{PRT_1}"')) + ";extra"
+    rows = [row(PRT_1), damaged, row(PRT_1, address_number="2")]
+    records, reader = read(write(tmp_path, rows))
+    assert [address.address_number for address in records[0].addresses] == [1, 2]
+    assert kinds(reader.problems) == [ProblemKind.QUOTE_REMOVED, ProblemKind.WRONG_COLUMN_COUNT]
+
+
+def test_read_quote_inside_code_invalid(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(PRT_1, postal_code='001"00')]))
+    assert records[0].addresses[0].postal_code is None
+    assert kinds(reader.problems) == [ProblemKind.INVALID_VALUE]
+
+
+def test_quoted_invalid_code_still_error(tmp_path: Path) -> None:
+    records, reader = read(write(tmp_path, [row(PRT_1, postal_code='"0010"')]))
+    assert records[0].addresses[0].postal_code is None
+    assert kinds(reader.problems) == [ProblemKind.QUOTE_REMOVED, ProblemKind.INVALID_VALUE]
+    assert [problem.value for problem in reader.problems] == ['"0010"', "0010"]
+
+
+def test_text_column_quotes_stay_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    add_lines = dvv_open._RowReader._add_lines
+
+    def counted(rows: object, lines: list[bytes], *args: object) -> None:
+        calls.append(len(lines))
+        add_lines(rows, lines, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dvv_open._RowReader, "_add_lines", counted)
+    text_quotes = [row(PRT_1, street_name_fi='"Rantatie'), row(PRT_2, house_number='5"')]
+    read(write(tmp_path, text_quotes))
+    assert calls == []
+    read(write(tmp_path, [*text_quotes, row(PRT_3, postal_code='"00100')]))
+    assert calls == [3]
+
+
 def test_read_blank_lines_skipped(tmp_path: Path) -> None:
     records, reader = read(write(tmp_path, [row(PRT_1), "", "   ", row(PRT_2)]))
     assert len(records) == 2
@@ -638,6 +724,10 @@ def test_sniff_other_files(tmp_path: Path, content: bytes) -> None:
     assert not sniff_dvv_open(path)
 
 
+def test_sniff_quoted_first_row(tmp_path: Path) -> None:
+    assert sniff_dvv_open(write(tmp_path, [row(f'"{PRT_1}"', municipality='"091"')]))
+
+
 def test_sniff_workbook_zip(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
@@ -661,6 +751,15 @@ def test_filter_ignores_code_in_other_column(tmp_path: Path) -> None:
     rows = [row(PRT_1, municipality="049", voting_district="091"), row(PRT_2)]
     records, _ = read(write(tmp_path, rows), {"091"})
     assert [record.permanent_building_identifier for record in records] == [PRT_2]
+
+
+@pytest.mark.parametrize("cell", ['"091', '091"', '"091"'])
+def test_filter_finds_quoted_municipality(tmp_path: Path, cell: str) -> None:
+    rows = [row(PRT_1, municipality="049"), row(PRT_2, municipality=cell), row(PRT_3)]
+    records, reader = read(write(tmp_path, rows), {"091"})
+    assert [record.permanent_building_identifier for record in records] == [PRT_2, PRT_3]
+    assert records[0].municipality_number == "091"
+    assert kinds(reader.problems) == [ProblemKind.QUOTE_REMOVED]
 
 
 def test_filter_several_codes(tmp_path: Path) -> None:
@@ -912,6 +1011,64 @@ def test_chunked_read_matches_line_by_line(
     assert len({problem.kind for problem in chunked.problems}) >= 10
 
 
+def _rows_with_quotes() -> list[Row]:
+    """Rows of many buildings with stray quotes in code and text columns among them."""
+    good = list(synthetic_rows(300, seed=13))
+    quoted = [
+        {"postal_code": '"00100'},
+        {"municipality": '"049"', "north": '6675012"'},
+        {"street_name_fi": '"Rantatie', "house_number": '5"'},
+        {"postal_code": '001"00'},
+        {"extraction_date": '"20240315"'},
+    ]
+    rows: list[Row] = []
+    for index, cells in enumerate(good):
+        # Inserted only between buildings, so that every building's rows stay together.
+        starts_building = index > 0 and cells[0] != good[index - 1][0]
+        if starts_building and index % 7 == 3:
+            prt = valid_prt(800_000 + index)
+            rows.append(replace(OptRow(prt=prt), **quoted[(index // 7) % len(quoted)]).cells())
+        if starts_building and index % 11 == 5:
+            rows.append(OptRow(prt=f'"{valid_prt(900_000 + index)}"').cells())
+        rows.append(cells)
+    # A building whose second row has its identifier in quotes.
+    first = OptRow(prt=valid_prt(800_006))
+    rows += [first.cells(), replace(first, prt=f'"{first.prt}', address_number="2").cells()]
+    return rows
+
+
+def _in_order(problems: list[RowProblem]) -> list[RowProblem]:
+    return sorted(problems, key=lambda problem: (problem.row or 0, problem.kind))
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 3, 64, 100_000])
+def test_chunked_quotes_match_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
+) -> None:
+    path = write_opt(tmp_path / "quotes.OPT", _rows_with_quotes())
+    line_by_line = DvvOpenReader(path)
+    expected = list(line_by_line.read_compact(share=(0, 1)))
+    monkeypatch.setattr(dvv_open, "CHUNK_LINES", chunk_lines)
+    monkeypatch.setattr(dvv_open, "BLOCK_SIZE", 4096)
+    chunked = DvvOpenReader(path)
+    assert list(chunked.read_compact()) == expected
+    # A line's quotes are reported as it is read, its building's values when the next
+    # building starts, so the order of the two can differ between the ways of reading.
+    assert _in_order(chunked.problems) == _in_order(line_by_line.problems)
+    assert ProblemKind.QUOTE_REMOVED in kinds(chunked.problems)
+    assert ProblemKind.NON_CONSECUTIVE_ROWS not in kinds(chunked.problems)
+
+
+def test_shares_report_each_quote_once(tmp_path: Path) -> None:
+    path = write_opt(tmp_path / "quotes.OPT", _rows_with_quotes())
+    single = DvvOpenReader(path)
+    list(single.read_compact(share=(0, 1)))
+    shares = [DvvOpenReader(path) for _ in range(2)]
+    for index, reader in enumerate(shares):
+        list(reader.read_compact(share=(index, 2)))
+    assert _in_order(shares[0].problems + shares[1].problems) == _in_order(single.problems)
+
+
 def _handed_off_read(
     path: Path, hand_off: Callable[[HandedOffChunk], bool]
 ) -> tuple[DvvOpenReader, ChunkReader, list[FlatBuildings]]:
@@ -969,6 +1126,20 @@ def test_hand_off_reads_as_one_reader(
     merged = merged_problems(reader.problems, chunk_reader.problems)
     assert merged == sorted(single.problems, key=lambda problem: problem.row or 0)
     assert reader.rows_read["rows"] + chunk_reader.row_count == single.rows_read["rows"]
+    assert not chunk_reader.shares_a_building(reader.seen)
+
+
+def test_hand_off_quotes_as_one_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_opt(tmp_path / "quotes.OPT", _rows_with_quotes())
+    monkeypatch.setattr(dvv_open, "CHUNK_LINES", 3)
+    single = DvvOpenReader(path)
+    expected = list(single.read_flat(0, 1))
+    every_other = itertools.cycle([False, True])
+    reader, chunk_reader, batches = _handed_off_read(path, lambda _: next(every_other))
+
+    assert _flat_rows(batches) == _flat_rows(expected)
+    merged = merged_problems(reader.problems, chunk_reader.problems)
+    assert _in_order(merged) == _in_order(single.problems)
     assert not chunk_reader.shares_a_building(reader.seen)
 
 

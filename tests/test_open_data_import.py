@@ -460,6 +460,27 @@ def test_row_problems_listed_with_line_and_column(tmp_path: Path) -> None:
     assert all(p.column for p in report.problems if p.row in (2, 3, 4))
 
 
+@pytest.mark.parametrize("first_load", [True, False])
+def test_reimport_quoted_postal_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first_load: bool
+) -> None:
+    # The second import is a bulk load into an empty source, or a merge over a good value.
+    prt = valid_prt(7)
+    db = tmp_path / "quotes.sqlite"
+    if not first_load:
+        good = write_opt(tmp_path / "Suomi_osoitteet_2024-03-15.OPT", [OptRow(prt=prt).cells()])
+        _import(db, good)
+    quoted = OptRow(prt=prt, postal_code='"00100', extraction_date="20240615").cells()
+    report = _import(db, write_opt(tmp_path / "Suomi_osoitteet_2024-06-15.OPT", [quoted]))
+    problem = report.files[0].problems[0]
+    assert len(report.files[0].problems) == 1
+    assert (problem.row, problem.column, problem.value) == (1, "Postinumero", '"00100')
+    assert (problem.kind.value, problem.severity.value) == ("quote_removed", "warning")
+    details = _show(capsys, db, prt)
+    assert details["fields"]["postal_code"]["in_use"]["value"] == "00100"
+    assert details["addresses"][0]["postal_code"] == "00100"
+
+
 # ---------------------------------------------------------------- reference build
 
 

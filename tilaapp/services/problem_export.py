@@ -60,6 +60,7 @@ PROBLEM_KIND_NAMES: dict[ProblemKind, str] = {
     ProblemKind.ENCODING_CHANGED: N_("Character encoding changed"),
     ProblemKind.INVALID_ENCODING: N_("Invalid character encoding"),
     ProblemKind.CUT_LAST_ROW: N_("File ends in the middle of a row"),
+    ProblemKind.QUOTE_REMOVED: N_("Stray quote removed"),
 }
 
 # Kinds whose value is the building identifier itself.

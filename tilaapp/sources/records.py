@@ -46,6 +46,7 @@ class ProblemKind(enum.StrEnum):
     ENCODING_CHANGED = "encoding_changed"
     INVALID_ENCODING = "invalid_encoding"
     CUT_LAST_ROW = "cut_last_row"
+    QUOTE_REMOVED = "quote_removed"
 
 
 PROBLEM_MESSAGES: dict[ProblemKind, str] = {
@@ -123,6 +124,10 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
     ProblemKind.CUT_LAST_ROW: N_(
         "The file ends in the middle of a row, so it may be incomplete, for example from an "
         "interrupted download. No building was marked as no longer in the source."
+    ),
+    ProblemKind.QUOTE_REMOVED: N_(
+        'The value has a stray quote character (") around it, which was removed before the '
+        "value was checked."
     ),
 }
 
