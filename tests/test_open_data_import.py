@@ -724,6 +724,30 @@ def test_zip_in_processes_member_hash(
     assert _batch_hashes(db) == [importing.file_sha256(small_open_file)]
 
 
+def test_large_member_of_small_zip_read_in_processes(
+    tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The national file is published zipped: the size of its member decides.
+    archive = _rezipped(
+        small_open_file, tmp_path / "osoitteet.zip", compression=zipfile.ZIP_DEFLATED
+    )
+    member_size = small_open_file.stat().st_size
+    assert archive.stat().st_size < member_size
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", member_size)
+    loads: list[Path] = []
+    load = importing.load_in_processes
+
+    def recorded(path: Path, loader: open_load.CompactLoader, **options: Any) -> Any:
+        loads.append(path)
+        return load(path, loader, **options)
+
+    monkeypatch.setattr(importing, "load_in_processes", recorded)
+    db = tmp_path / "zipped.sqlite"
+    _import(db, archive)
+    assert loads == [archive]
+    assert _table_counts(db) == _expected_counts(small_open_file)
+
+
 @pytest.mark.parametrize("in_batches", [True, False])
 def test_zip_merged_member_hash(
     tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch, in_batches: bool

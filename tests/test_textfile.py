@@ -24,6 +24,7 @@ from tilaapp.sources.textfile import (
     LineDecoder,
     SourceReadError,
     data_sha256,
+    data_size,
     detect_encoding,
     is_ascii_compatible,
     open_text_source,
@@ -415,6 +416,29 @@ def test_seven_zip_member_hash(tmp_path: Path) -> None:
     with open_text_source(path, declared_encoding=ISO_8859_1) as source:
         source.stream.read()
         assert source.member_sha256() == hashlib.sha256(MEMBER).hexdigest()
+
+
+def test_data_size_of_file_and_members(tmp_path: Path) -> None:
+    member = FINNISH.encode(ISO_8859_1) * 1_000
+    plain = tmp_path / "a.OPT"
+    plain.write_bytes(member)
+    zipped = write_zip(tmp_path / "a.zip", {"readme.txt": b"x" * 50_000, "a.OPT": member})
+    seven = write_7z(tmp_path / "a.7z", {"readme.txt": b"hello", "a.OPT": member})
+    assert data_size(plain, (".opt",)) == len(member)
+    # The member that is read: by its suffix, else the largest.
+    assert data_size(zipped, (".opt",)) == len(member)
+    assert data_size(zipped) == 50_000
+    assert data_size(seven, (".opt",)) == len(member)
+
+
+def test_data_size_unreadable_is_zero(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(b"PK\x03\x04" + bytes(100))
+    only_folder = write_zip(tmp_path / "folder.zip", {"kansio/": b""})
+    assert data_size(tmp_path / "missing.OPT") == 0
+    assert data_size(damaged) == 0
+    assert data_size(only_folder) == 0
+    assert data_size(tmp_path) == 0
 
 
 # --- 7z --------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from tilaapp.services.open_read import PROCESS_READ_MIN_BYTES, ReadSummary
 from tilaapp.services.portfolio import GroupSetup, apply_group_setup, join_portfolio_by_owner
 from tilaapp.sources.detect import ReaderGroup, SourceReader, open_readers
 from tilaapp.sources.dvv_open import MEMBER_SUFFIXES as DVV_OPEN_MEMBER_SUFFIXES
-from tilaapp.sources.dvv_open import DvvOpenReader
+from tilaapp.sources.dvv_open import DvvOpenReader, open_file_size
 from tilaapp.sources.records import (
     BuildingRecord,
     FileRejected,
@@ -441,7 +441,7 @@ class _Importer:
                 self.progress(item.file_name, buildings)
 
         cancelled = self.is_cancelled or (lambda: False)
-        large = item.path.stat().st_size >= PROCESS_READ_MIN_BYTES
+        large = open_file_size(item.path) >= PROCESS_READ_MIN_BYTES
         if self.options.municipalities is None and large:
             loader, summary = self._load_in_processes(item.path, batch, report, progress, cancelled)
         else:
@@ -525,7 +525,7 @@ def _loads_one_open_file_in_bulk(
     item = readers[0]
     if not isinstance(item.reader, DvvOpenReader):
         return False
-    if item.path.stat().st_size < PROCESS_READ_MIN_BYTES:
+    if open_file_size(item.path) < PROCESS_READ_MIN_BYTES:
         return False
     with database.read_session() as session:
         return not source_has_rows(session, item.source.value)

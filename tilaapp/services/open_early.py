@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from tilaapp.services.open_read import PROCESS_READ_MIN_BYTES, ReaderProcesses, reader_processes
-from tilaapp.sources.dvv_open import sniff_dvv_open
+from tilaapp.sources.dvv_open import open_file_size, sniff_dvv_open
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,7 @@ def stop_early() -> None:
 
 
 def _is_large_open_file(path: Path) -> bool:
-    try:
-        large = path.is_file() and path.stat().st_size >= PROCESS_READ_MIN_BYTES
-    except OSError:
-        return False
-    return large and sniff_dvv_open(path)
+    return open_file_size(path) >= PROCESS_READ_MIN_BYTES and sniff_dvv_open(path)
 
 
 def _has_no_buildings(database: Path) -> bool:

@@ -67,6 +67,7 @@ from tilaapp.sources.textfile import (
     LineDecoder,
     SourceReadError,
     TextSource,
+    data_size,
     open_text_source,
     rejection_for,
 )
@@ -159,6 +160,12 @@ _PRT_LIKE = re.compile(r"[0-9A-Za-z]{10}")
 # Distinct texts kept by a fast read. A test file of one million buildings had about 11,000.
 _SHARED_TEXTS_LIMIT = 200_000
 _THREE_DIGITS = re.compile(r"[0-9]{3}")
+
+
+def open_file_size(path: Path) -> int:
+    """Return the bytes of the open address file that reading ``path`` would read: its
+    size, or the uncompressed size of the file in the archive; 0 where it cannot tell."""
+    return data_size(path, MEMBER_SUFFIXES)
 
 
 def sniff_dvv_open(path: Path) -> bool:

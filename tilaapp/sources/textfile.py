@@ -399,6 +399,28 @@ def data_sha256(path: Path, member_suffixes: tuple[str, ...] = ()) -> str:
     return digest.hexdigest()
 
 
+def data_size(path: Path, member_suffixes: tuple[str, ...] = ()) -> int:
+    """Return the size in bytes of what ``open_text_source`` reads from ``path``: the
+    file's size, or the uncompressed size that an archive states for the member it
+    chooses. Returns 0 where ``open_text_source`` would reject the file or archive."""
+    try:
+        with path.open("rb") as file:
+            signature = file.read(len(SEVEN_ZIP_MAGIC))
+            file.seek(0)
+            if signature.startswith(ZIP_MAGIC):
+                with zipfile.ZipFile(file) as archive:
+                    infos = [info for info in archive.infolist() if not info.is_dir()]
+                members = [(info.filename, info.file_size) for info in infos]
+            elif signature == SEVEN_ZIP_MAGIC:
+                members = _seven_zip_members(path)
+            else:
+                return path.stat().st_size
+    except (FileRejected, *_ZIP_ERRORS):
+        return 0
+    chosen = _chosen_member(members, member_suffixes)
+    return 0 if chosen is None else chosen[1]
+
+
 def _open_container(
     path: Path, member_suffixes: tuple[str, ...], stack: ExitStack
 ) -> tuple[IO[bytes], str | None, list[str], _HashingRaw | None]:
@@ -484,17 +506,25 @@ def _transcoded(stream: IO[bytes], encoding: str) -> IO[bytes]:
     return io.BufferedReader(_TranscodingRaw(stream, encoding), _STREAM_BUFFER_SIZE)
 
 
+def _chosen_member(
+    members: list[tuple[str, int]], suffixes: tuple[str, ...]
+) -> tuple[str, int] | None:
+    """Return the name and size of the member to read, or None for an empty archive."""
+    folded = tuple(suffix.casefold() for suffix in suffixes)
+    preferred = [member for member in members if member[0].casefold().endswith(folded)]
+    candidates = preferred or members
+    return max(candidates, key=lambda member: member[1]) if candidates else None
+
+
 def _choose_member(
     path: Path, members: list[tuple[str, int]], suffixes: tuple[str, ...]
 ) -> tuple[str, list[str]]:
     """Return the member to read and the names of the other file members."""
-    folded = tuple(suffix.casefold() for suffix in suffixes)
-    preferred = [member for member in members if member[0].casefold().endswith(folded)]
-    candidates = preferred or members
-    if not candidates:
+    chosen = _chosen_member(members, suffixes)
+    if chosen is None:
         raise FileRejected(path, RejectionReason.NO_ARCHIVE_MEMBER)
 
-    name = max(candidates, key=lambda member: member[1])[0]
+    name = chosen[0]
     skipped = [member_name for member_name, _size in members if member_name != name]
     if skipped:
         logger.warning("Reading %s from %s; not reading %s", name, path.name, skipped)
@@ -533,13 +563,8 @@ def _open_zip_member(
     return _guarded(member, _ZIP_ERRORS), name, skipped
 
 
-def _guarded(stream: IO[bytes], errors: tuple[type[BaseException], ...]) -> IO[bytes]:
-    return io.BufferedReader(_GuardedRaw(stream, errors), _STREAM_BUFFER_SIZE)
-
-
-def _open_seven_zip_member(
-    path: Path, suffixes: tuple[str, ...], stack: ExitStack
-) -> tuple[IO[bytes], str, list[str]]:
+def _seven_zip_members(path: Path) -> list[tuple[str, int]]:
+    """Return the names and uncompressed sizes of the file members of a .7z archive."""
     try:
         import py7zr
         from py7zr.exceptions import ArchiveError
@@ -556,10 +581,17 @@ def _open_seven_zip_member(
         raise FileRejected(path, RejectionReason.ENCRYPTED_ARCHIVE) from error
     except (ArchiveError, EOFError, OSError) as error:
         raise FileRejected(path, RejectionReason.UNREADABLE, detail=str(error)) from error
+    return [(info.filename, info.uncompressed) for info in infos]
 
-    name, skipped = _choose_member(
-        path, [(info.filename, info.uncompressed) for info in infos], suffixes
-    )
+
+def _guarded(stream: IO[bytes], errors: tuple[type[BaseException], ...]) -> IO[bytes]:
+    return io.BufferedReader(_GuardedRaw(stream, errors), _STREAM_BUFFER_SIZE)
+
+
+def _open_seven_zip_member(
+    path: Path, suffixes: tuple[str, ...], stack: ExitStack
+) -> tuple[IO[bytes], str, list[str]]:
+    name, skipped = _choose_member(path, _seven_zip_members(path), suffixes)
     raw = stack.enter_context(_SevenZipRaw(path, name))
     return io.BufferedReader(raw, _STREAM_BUFFER_SIZE), name, skipped
 
