@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import tilaapp.services.importing as importing
+import tilaapp.services.merge as merge
 import tilaapp.services.open_early as open_early
 import tilaapp.services.open_load as open_load
 from devtools.dvv_workbook import Building, sample_buildings, write_extract
@@ -621,6 +622,43 @@ def test_cut_file_marks_nothing_gone(tmp_path: Path, open_file: Path) -> None:
     whole = tmp_path / "Suomi_osoitteet_2027-03-31.OPT"
     whole.write_bytes(data[: data.rindex(b"\n", 0, len(data) // 2) + 1])
     assert _import(db, whole).files[0].counts()["no_longer_present"] > 0
+
+
+@pytest.mark.parametrize("in_batches", [True, False])
+@pytest.mark.parametrize("columns", [15, 17])
+def test_unreadable_row_marks_nothing_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_batches: bool, columns: int
+) -> None:
+    monkeypatch.setattr(importing, "MERGE_OPEN_FILE_IN_BATCHES", in_batches)
+    rows = [OptRow(prt=valid_prt(n)).cells() for n in range(1, 6)]
+    db = tmp_path / "damaged.sqlite"
+    _import(db, write_opt(tmp_path / "Suomi_osoitteet_2026-06-30.OPT", rows))
+    damaged = [*rows[:2], [*rows[2], "x"][:columns], *rows[3:4]]
+
+    report = _import(db, write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", damaged))
+
+    counts = report.files[0].counts()
+    assert [problem.kind.value for problem in report.files[0].problems] == ["wrong_column_count"]
+    # The damaged row's building is in the file; only the last building is gone.
+    assert counts["no_longer_present"] == 1
+    with sqlite3.connect(db) as connection:
+        absent = connection.execute(
+            "SELECT b.permanent_building_identifier FROM register_value r "
+            "JOIN building b ON b.id = r.building_id WHERE r.is_present = 0"
+        ).fetchall()
+    assert absent == [(valid_prt(5),)]
+
+
+def test_many_unreadable_rows_mark_nothing_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(merge, "MAX_KEPT", 0)
+    rows = [OptRow(prt=valid_prt(n)).cells() for n in range(1, 6)]
+    db = tmp_path / "damaged.sqlite"
+    _import(db, write_opt(tmp_path / "Suomi_osoitteet_2026-06-30.OPT", rows))
+    damaged = [*rows[:2], rows[2][:15]]
+    report = _import(db, write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", damaged))
+    assert report.files[0].counts()["no_longer_present"] == 0
 
 
 def test_archive_member_not_read_is_reported(

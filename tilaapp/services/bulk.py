@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -136,7 +136,7 @@ class BulkLoader:
         if len(self.pending) >= BATCH_SIZE:
             self.flush()
 
-    def finish(self, *, marks_absence: bool = True) -> None:
+    def finish(self, *, marks_absence: bool = True, kept: Collection[str] = ()) -> None:
         """Write what is pending; a first load of a source has no absence to mark."""
         self.flush()
 

@@ -415,7 +415,10 @@ class _Importer:
                 self.municipalities_seen.add(record.municipality_number)
             if self.progress is not None and count % PROGRESS_EVERY_ROWS == 0:
                 self.progress(item.file_name, count)
-        merger.finish(marks_absence=getattr(item.reader, "page_complete", True))
+        merger.finish(
+            marks_absence=getattr(item.reader, "page_complete", True),
+            kept=getattr(item.reader, "unread_identifiers", ()),
+        )
 
     def _merge_open_file(
         self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport

@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 import enum
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, literal, select, update
@@ -37,6 +37,9 @@ LOOKUP_CHUNK = 500
 PRESENCE_FIELD = "present_in_source"
 """History field recording that a building left or re-entered a register source."""
 ADDRESSES_FIELD = "addresses"
+# Identifiers of unread rows bound in one statement. SQLite allows 32,766 bound values by
+# default (SQLITE_MAX_VARIABLE_NUMBER, version 3.32 and later).
+MAX_KEPT = 10_000
 
 
 class _Outcome(enum.Enum):
@@ -351,15 +354,18 @@ class RecordMerger:
         )
         self.stored_owners[building_id] = new
 
-    def finish(self, *, marks_absence: bool = True) -> None:
-        """Merge what is pending, then mark absence unless the batch is one page of many."""
+    def finish(self, *, marks_absence: bool = True, kept: Collection[str] = ()) -> None:
+        """Merge what is pending, then mark absence unless the batch is one page of many.
+
+        The buildings of identifiers ``kept`` are in the file but were not read.
+        """
         self._merge_pending()
         if marks_absence:
-            self.mark_absent()
+            self.mark_absent(kept)
 
-    def mark_absent(self) -> None:
+    def mark_absent(self, kept: Collection[str] = ()) -> None:
         """Mark the source's buildings that this batch lacks as absent (``mark_absent``)."""
-        mark_absent(self.session, self.batch, self.report, self.os_user, self.now)
+        mark_absent(self.session, self.batch, self.report, self.os_user, self.now, kept)
 
 
 def mark_absent(
@@ -368,14 +374,24 @@ def mark_absent(
     report: FileReport,
     os_user: str,
     now: datetime.datetime,
+    kept: Collection[str] = (),
 ) -> None:
     """Mark the buildings of the batch's source that a full batch of its scope no longer has.
 
     A building the batch delivered has the batch's id on its row. A batch older than a
     building's stored row does not count for that building. A whole-file batch judges
     only the municipalities it contains, so that a file of one municipality or region
-    never marks the buildings of others as gone.
+    never marks the buildings of others as gone. The buildings of the identifiers
+    ``kept`` are in the file but could not be read, so they are not judged either; when
+    there are more than ``MAX_KEPT`` of them, no building is.
     """
+    if len(kept) > MAX_KEPT:
+        log.warning(
+            "Batch %d has %d buildings whose rows could not be read, so none is marked absent",
+            batch.id,
+            len(kept),
+        )
+        return
     source = batch.source
     # NOTE: a delivered row takes its batch's scope. So after a filtered import delivered
     # a building, a whole-file batch never marks it absent until one delivers it again.
@@ -391,6 +407,9 @@ def mark_absent(
             RegisterValue.source == source, RegisterValue.batch_id == batch.id
         )
         conditions.append(RegisterValue.municipality_number.in_(covered))
+    if kept:
+        unread = select(Building.id).where(Building.permanent_building_identifier.in_(kept))
+        conditions.append(RegisterValue.building_id.not_in(unread))
 
     history = select(
         RegisterValue.building_id,

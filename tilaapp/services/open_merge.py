@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
@@ -132,11 +132,11 @@ class OpenFileMerger:
             self._merge_one(building, stored, addresses, changes)
         self._write(changes)
 
-    def finish(self, *, marks_absence: bool = True) -> None:
+    def finish(self, *, marks_absence: bool = True, kept: Collection[str] = ()) -> None:
         """Mark the source's buildings that the file lacks as absent if ``marks_absence``,
-        as ``RecordMerger.finish`` does."""
+        except those of the identifiers ``kept``, as ``RecordMerger.finish`` does."""
         if marks_absence:
-            mark_absent(self.session, self.batch, self.report, self.os_user, self.now)
+            mark_absent(self.session, self.batch, self.report, self.os_user, self.now, kept)
 
     # Looking up
 
@@ -405,7 +405,7 @@ def merge_in_this_process(
         progress(merger.report.buildings_in_file)
         if cancelled():
             raise ImportCancelled()
-    merger.finish(marks_absence=reader.page_complete)
+    merger.finish(marks_absence=reader.page_complete, kept=reader.unread_identifiers)
 
 
 def _history_text(name: str, value: Any) -> str | None:

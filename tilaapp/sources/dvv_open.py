@@ -361,6 +361,9 @@ class DvvOpenReader:
         self.page_complete = True
         """False when the file ends in the middle of a row: it may be cut short, so the
         buildings missing from it are not marked as no longer in the source."""
+        self.unread_identifiers: set[str] = set()
+        """Identifiers of rows that were not read because their columns are wrong. The
+        building is in the file, so it is not marked as no longer in the source."""
         self._end = _FileEnd()
 
     def check(self) -> None:
@@ -470,6 +473,7 @@ class DvvOpenReader:
         self.rows_read = {"rows": 0}
         self.filtered_out = 0
         self.member_sha256 = None
+        self.unread_identifiers = set()
         self._end = _FileEnd()
 
     def _lines(self, source: TextSource) -> Iterator[_Line]:
@@ -482,6 +486,7 @@ class DvvOpenReader:
         self.rows_read = {"rows": rows.row_count}
         self.extraction_date = rows.newest_date
         self.seen = rows.seen
+        self.unread_identifiers = rows.unread_identifiers
         if self._scan is not None:
             self.filtered_out = self._scan.filtered_out
         self.page_complete = not self._end.cut_row
@@ -824,6 +829,7 @@ class _RowReader:
         self._seen = bytearray(_PRT_BODY_COUNT // 8)
         self.values = _ValueParser(file, problems)
         self.row_count = 0
+        self.unread_identifiers: set[str] = set()
         self._run = _Run(b"\x00")
         self._previous_raw = b""
         self._previous_number = -2
@@ -1091,7 +1097,7 @@ class _RowReader:
 
             cells = decode(raw, number).split(";")
             if len(cells) != COLUMN_COUNT:
-                checked = self._checked_cells(number, cells)
+                checked = self._checked_cells(number, cells, run)
                 if checked is None:
                     continue
                 cells = checked
@@ -1137,14 +1143,17 @@ class _RowReader:
     def _was_seen(self, body: int) -> bool:
         return bool(self._seen[body >> 3] & (1 << (body & 7)))
 
-    def _checked_cells(self, number: int, cells: list[str]) -> list[str] | None:
-        """Return the 16 cells of a row, reporting a row with another number of columns.
+    def _checked_cells(self, number: int, cells: list[str], run: _Run) -> list[str] | None:
+        """Return the 16 cells of a row of ``run``, reporting a row with another number of
+        columns and noting its building's identifier as unread.
 
         A row that ends with a separator, which gives a 17th empty cell, is accepted.
         """
         if len(cells) == COLUMN_COUNT + 1 and not cells[-1].strip():
             return cells[:COLUMN_COUNT]
 
+        if run.identifier is not None:
+            self.unread_identifiers.add(run.identifier)
         text = ";".join(cells)
         self._problem(
             number,
