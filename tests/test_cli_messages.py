@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +251,56 @@ def test_show_open_use_class_language(
     for number, name in zip((5, 6), expected, strict=True):
         output = _run(capsys, "show", valid_prt(number), "--db", str(db), "--lang", language)[1]
         assert name in output
+
+
+def test_file_problem_printed_without_place(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut = tmp_path / "cut.OPT"
+    cut.write_bytes(open_file.read_bytes()[:-20])
+    status, out, _err = _run(capsys, "import", str(cut), "--db", str(tmp_path / "db.sqlite"))
+    assert status == 0
+    warning = next(line for line in out.splitlines() if "kesken rivin" in line)
+    assert warning.startswith("  varoitus: Tiedosto päättyy kesken rivin")
+
+
+_SLOW_IMPORT = """
+import pathlib, sys, time
+import tilaapp.services.open_load as open_load
+
+def write(loader, compact):
+    pathlib.Path(sys.argv[1]).touch()
+    time.sleep(60)
+
+open_load.CompactLoader.write = write
+from tilaapp.cli.main import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="the system has no SIGTERM or SIGHUP")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_signal_stops_import_cleanly(tmp_path: Path, open_file: Path, signal_name: str) -> None:
+    db = tmp_path / "new.sqlite"
+    started = tmp_path / "started"
+    command = [sys.executable, "-c", _SLOW_IMPORT, str(started), "import", str(open_file)]
+    process = subprocess.Popen(
+        [*command, "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TILAAPP_LANG": "en"},
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists()
+
+    number = getattr(signal, signal_name)
+    process.send_signal(number)
+    _out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 128 + number
+    assert f"Stopped by the signal {signal_name} before the command finished." in err
+    assert "Traceback" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["osoitteet.OPT", "started"]

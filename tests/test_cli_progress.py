@@ -61,6 +61,15 @@ def test_progress_clears_longer_line(finnish: None) -> None:
     assert terminal.getvalue().endswith("\r" + " " * len(second.rstrip()) + "\r")
 
 
+def test_progress_fits_narrow_terminal(finnish: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "20")
+    terminal, clock = Terminal(), Clock()
+    progress = ProgressLine(terminal, clock=clock)
+    clock.now += UPDATE_INTERVAL
+    progress("Suomi_osoitteet_2026-09-30.OPT", 1_000)
+    assert terminal.getvalue() == "\rSuomi_osoitteet_202"
+
+
 def test_progress_silent_without_terminal() -> None:
     stream, clock = io.StringIO(), Clock()
     progress = ProgressLine(stream, clock=clock)

@@ -17,6 +17,7 @@ import tilaapp.services.importing as importing
 import tilaapp.services.merge as merge
 import tilaapp.services.open_early as open_early
 import tilaapp.services.open_load as open_load
+import tilaapp.services.open_read as open_read
 from devtools.dvv_workbook import Building, sample_buildings, write_extract
 from devtools.opt_file import (
     OptRow,
@@ -652,7 +653,7 @@ def test_unreadable_row_marks_nothing_gone(
 def test_many_unreadable_rows_mark_nothing_gone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(merge, "MAX_KEPT", 0)
+    monkeypatch.setattr(merge, "MAX_UNREAD", 0)
     rows = [OptRow(prt=valid_prt(n)).cells() for n in range(1, 6)]
     db = tmp_path / "damaged.sqlite"
     _import(db, write_opt(tmp_path / "Suomi_osoitteet_2026-06-30.OPT", rows))
@@ -810,3 +811,17 @@ def test_legacy_zip_batch_imported_before(tmp_path: Path, small_open_file: Path)
         connection.execute("UPDATE import_batch SET sha256 = ?", (importing.file_sha256(archive),))
     connection.close()
     _assert_imported_before(db, archive)
+
+
+def test_reader_stops_when_importer_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A reader must not wait forever for room to send when the importing process is gone.
+    monkeypatch.setattr(open_read, "SEND_CHECK_SECONDS", 0.05)
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    receiving.close()
+    sender = open_read._Sender(sending)
+    message = ("rows", b"x" * 100_000)
+    with pytest.raises(open_read.ReceiverGone):
+        for _ in range(open_read.SEND_QUEUE_SIZE + 10):
+            sender.send(message)
+    sender.close()
+    assert sending.closed

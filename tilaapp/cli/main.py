@@ -298,6 +298,39 @@ def _language_from(argv: Sequence[str]) -> str:
     return environment if environment in LANGUAGES else DEFAULT_LANGUAGE
 
 
+class _Stopped(BaseException):
+    """A signal from outside, such as closing the terminal, asked the command to stop.
+
+    Like ``KeyboardInterrupt``, it is not an ``Exception``, so that no error handler of a
+    command takes it for a failure, while every ``finally`` and rollback still runs.
+    """
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+def _stop_on_signals() -> None:
+    """Make the signals that end a program from outside stop the command as Ctrl+C does.
+
+    SIGTERM (a shutdown, ``kill``) and SIGHUP (the terminal closed) would otherwise end
+    the process at once, leaving a new database half written and its journal behind.
+    Windows has neither; there, closing the console ends the process.
+    """
+    import signal
+
+    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+    def stop(number: int, _frame: object) -> None:
+        # A second signal must not break off the rollback that the first one starts.
+        for name in names:
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        raise _Stopped(number)
+
+    for name in names:
+        signal.signal(getattr(signal, name), stop)
+
+
 def _start_readers_early(args: argparse.Namespace) -> None:
     """Let a whole-file load of a large open address file start reading while this process
     loads the modules of the import and opens the database."""
@@ -357,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "aggregate": package_commands.run_aggregate,
         "mapping": inventory.run_mapping,
     }
+    _stop_on_signals()
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -369,6 +403,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    except _Stopped as stopped:
+        import signal
+
+        print(
+            _(
+                "Stopped by the signal {signal} before the command finished. Nothing was saved."
+            ).format(signal=signal.Signals(stopped.signal_number).name),
+            file=sys.stderr,
+        )
+        return 128 + stopped.signal_number
     except BrokenPipeError:
         # The reader of the output (such as `head`) stopped reading: not an error. Point
         # stdout at devnull so that Python's own flush at exit does not fail again.

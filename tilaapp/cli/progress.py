@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -54,9 +57,18 @@ class ProgressLine:
             self._width = 0
 
     def _write(self, text: str) -> None:
+        # A line as wide as the terminal or wider would wrap, and the carriage return
+        # would then rewrite only its last part.
+        text = text[: max(0, self._columns() - 1)]
         # Spaces, not a terminal control sequence, clear the rest of a longer line before:
         # the Windows console shows such sequences as text unless a program enables them.
         padding = " " * max(0, self._width - len(text))
         self._stream.write("\r" + text + padding)
         self._stream.flush()
         self._width = len(text)
+
+    def _columns(self) -> int:
+        try:
+            return os.get_terminal_size(self._stream.fileno()).columns
+        except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+            return shutil.get_terminal_size().columns

@@ -138,9 +138,11 @@ def _problem_text(problem: RowProblem) -> str:
     if problem.value is not None:
         place.append(_("value “{value}”").format(value=problem.value))
     severity = _("error") if problem.severity.value == "error" else _("warning")
-    return "  {severity}: {place}: {message}".format(
-        severity=severity, place=", ".join(place), message=problem.message()
+    # A problem of the whole file, such as a cut last row, has no place.
+    parts = (
+        [severity, ", ".join(place), problem.message()] if place else [severity, problem.message()]
     )
+    return "  " + ": ".join(parts)
 
 
 def _file_text(report: FileReport) -> list[str]:

@@ -136,7 +136,7 @@ class BulkLoader:
         if len(self.pending) >= BATCH_SIZE:
             self.flush()
 
-    def finish(self, *, marks_absence: bool = True, kept: Collection[str] = ()) -> None:
+    def finish(self, *, marks_absence: bool = True, unread: Collection[str] = ()) -> None:
         """Write what is pending; a first load of a source has no absence to mark."""
         self.flush()
 

@@ -417,7 +417,7 @@ class _Importer:
                 self.progress(item.file_name, count)
         merger.finish(
             marks_absence=getattr(item.reader, "page_complete", True),
-            kept=getattr(item.reader, "unread_identifiers", ()),
+            unread=getattr(item.reader, "unread_identifiers", ()),
         )
 
     def _merge_open_file(

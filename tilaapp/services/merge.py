@@ -39,7 +39,7 @@ PRESENCE_FIELD = "present_in_source"
 ADDRESSES_FIELD = "addresses"
 # Identifiers of unread rows bound in one statement. SQLite allows 32,766 bound values by
 # default (SQLITE_MAX_VARIABLE_NUMBER, version 3.32 and later).
-MAX_KEPT = 10_000
+MAX_UNREAD = 10_000
 
 
 class _Outcome(enum.Enum):
@@ -354,18 +354,18 @@ class RecordMerger:
         )
         self.stored_owners[building_id] = new
 
-    def finish(self, *, marks_absence: bool = True, kept: Collection[str] = ()) -> None:
+    def finish(self, *, marks_absence: bool = True, unread: Collection[str] = ()) -> None:
         """Merge what is pending, then mark absence unless the batch is one page of many.
 
-        The buildings of identifiers ``kept`` are in the file but were not read.
+        The buildings of the identifiers ``unread`` are in the file but were not read.
         """
         self._merge_pending()
         if marks_absence:
-            self.mark_absent(kept)
+            self.mark_absent(unread)
 
-    def mark_absent(self, kept: Collection[str] = ()) -> None:
+    def mark_absent(self, unread: Collection[str] = ()) -> None:
         """Mark the source's buildings that this batch lacks as absent (``mark_absent``)."""
-        mark_absent(self.session, self.batch, self.report, self.os_user, self.now, kept)
+        mark_absent(self.session, self.batch, self.report, self.os_user, self.now, unread)
 
 
 def mark_absent(
@@ -374,7 +374,7 @@ def mark_absent(
     report: FileReport,
     os_user: str,
     now: datetime.datetime,
-    kept: Collection[str] = (),
+    unread: Collection[str] = (),
 ) -> None:
     """Mark the buildings of the batch's source that a full batch of its scope no longer has.
 
@@ -382,14 +382,14 @@ def mark_absent(
     building's stored row does not count for that building. A whole-file batch judges
     only the municipalities it contains, so that a file of one municipality or region
     never marks the buildings of others as gone. The buildings of the identifiers
-    ``kept`` are in the file but could not be read, so they are not judged either; when
-    there are more than ``MAX_KEPT`` of them, no building is.
+    ``unread`` are in the file but could not be read, so they are not judged either. With
+    more than ``MAX_UNREAD`` of them, no building is judged.
     """
-    if len(kept) > MAX_KEPT:
+    if len(unread) > MAX_UNREAD:
         log.warning(
             "Batch %d has %d buildings whose rows could not be read, so none is marked absent",
             batch.id,
-            len(kept),
+            len(unread),
         )
         return
     source = batch.source
@@ -407,9 +407,9 @@ def mark_absent(
             RegisterValue.source == source, RegisterValue.batch_id == batch.id
         )
         conditions.append(RegisterValue.municipality_number.in_(covered))
-    if kept:
-        unread = select(Building.id).where(Building.permanent_building_identifier.in_(kept))
-        conditions.append(RegisterValue.building_id.not_in(unread))
+    if unread:
+        in_file = select(Building.id).where(Building.permanent_building_identifier.in_(unread))
+        conditions.append(RegisterValue.building_id.not_in(in_file))
 
     history = select(
         RegisterValue.building_id,

@@ -132,11 +132,11 @@ class OpenFileMerger:
             self._merge_one(building, stored, addresses, changes)
         self._write(changes)
 
-    def finish(self, *, marks_absence: bool = True, kept: Collection[str] = ()) -> None:
+    def finish(self, *, marks_absence: bool = True, unread: Collection[str] = ()) -> None:
         """Mark the source's buildings that the file lacks as absent if ``marks_absence``,
-        except those of the identifiers ``kept``, as ``RecordMerger.finish`` does."""
+        except those of the identifiers ``unread``, as ``RecordMerger.finish`` does."""
         if marks_absence:
-            mark_absent(self.session, self.batch, self.report, self.os_user, self.now, kept)
+            mark_absent(self.session, self.batch, self.report, self.os_user, self.now, unread)
 
     # Looking up
 
@@ -405,7 +405,7 @@ def merge_in_this_process(
         progress(merger.report.buildings_in_file)
         if cancelled():
             raise ImportCancelled()
-    merger.finish(marks_absence=reader.page_complete, kept=reader.unread_identifiers)
+    merger.finish(marks_absence=reader.page_complete, unread=reader.unread_identifiers)
 
 
 def _history_text(name: str, value: Any) -> str | None:

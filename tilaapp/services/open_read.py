@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime
 import gc
+import logging
 import marshal
 import multiprocessing
 import os
 import pickle
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -29,6 +30,8 @@ from tilaapp.sources.dvv_open import (
 )
 from tilaapp.sources.records import FileRejected, RowProblem
 
+log = logging.getLogger(__name__)
+
 # An unfiltered open address file at least this large is read by reader processes; below
 # it, starting them costs more than they save.
 PROCESS_READ_MIN_BYTES = 50 * 1024 * 1024
@@ -36,6 +39,8 @@ PROCESS_READ_MIN_BYTES = 50 * 1024 * 1024
 MAX_READER_PROCESSES = 2
 # Buildings per message from a reader process and per write.
 BATCH_SIZE = 5_000
+# Seconds a reader waits for room in its queue before it checks that it can still send.
+SEND_CHECK_SECONDS = 1.0
 # Messages that a reader process keeps ready while the importing process is busy. A
 # reader started early fills about 25 (0.5 s of reading) before the importing process
 # begins to write; each holds about 0.5 MB.
@@ -208,7 +213,8 @@ class _Sender:
         self._thread.start()
 
     def send(self, message: tuple[str, object]) -> None:
-        self._queue.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        """Queue ``message``; raises ``ReceiverGone`` when it can no longer be sent."""
+        self._put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
     def is_behind(self) -> bool:
         """Return whether more than one message waits to be sent, so the receiver is busy."""
@@ -216,13 +222,36 @@ class _Sender:
 
     def close(self) -> None:
         """Send what is queued, then close the connection."""
-        self._queue.put(None)
-        self._thread.join()
-        self._connection.close()
+        try:
+            self._put(None)
+            self._thread.join()
+        except ReceiverGone:
+            pass
+        finally:
+            self._connection.close()
+
+    def _put(self, item: bytes | None) -> None:
+        # A thread that stopped sending never empties the queue again, so waiting for room
+        # in it would never end: the reader would outlive the importing process.
+        while True:
+            try:
+                self._queue.put(item, timeout=SEND_CHECK_SECONDS)
+                return
+            except queue.Full:
+                if not self._thread.is_alive():
+                    raise ReceiverGone() from None
 
     def _run(self) -> None:
-        while (data := self._queue.get()) is not None:
-            self._connection.send_bytes(data)
+        try:
+            while (data := self._queue.get()) is not None:
+                self._connection.send_bytes(data)
+        except OSError as error:
+            # The importing process closed the connection: it stopped or ended.
+            log.info("Reader process stops sending: %s", error)
+
+
+class ReceiverGone(Exception):
+    """The importing process no longer receives what a reader process sends."""
 
 
 def read_share(
@@ -259,7 +288,7 @@ def read_share(
         handed_off = True
         return True
 
-    try:
+    def send_share() -> None:
         share = (index, count) if count > 1 else None
         if base_id is not None and share is None:
             for flat in reader.read_flat(base_id, BATCH_SIZE, hand_off):
@@ -274,9 +303,22 @@ def read_share(
         if handed_off:
             summary.seen = reader.seen
         sender.send(("done", summary))
-    except FileRejected as rejection:
-        sender.send(("rejected", (rejection.reason.value, rejection.params)))
-    except Exception as error:  # reported to the importing process, which raises it
-        sender.send(("error", f"{type(error).__name__}: {error}"))
+
+    try:
+        _report_failures(send_share, sender)
+    except ReceiverGone:
+        log.info("Reader process %d of %s ends: the importing process stopped", index, path)
     finally:
         sender.close()
+
+
+def _report_failures(read: Callable[[], None], sender: _Sender) -> None:
+    """Run ``read``, sending a rejection or an error to the importing process if it fails."""
+    try:
+        read()
+    except FileRejected as rejection:
+        sender.send(("rejected", (rejection.reason.value, rejection.params)))
+    except ReceiverGone:
+        raise
+    except Exception as error:  # reported to the importing process, which raises it
+        sender.send(("error", f"{type(error).__name__}: {error}"))
