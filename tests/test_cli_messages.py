@@ -304,3 +304,20 @@ def test_signal_stops_import_cleanly(tmp_path: Path, open_file: Path, signal_nam
     assert f"Stopped by the signal {signal_name} before the command finished." in err
     assert "Traceback" not in err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["osoitteet.OPT", "started"]
+
+
+def test_filtered_open_file_counts_rows_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two rows of one building and one row of another, outside the chosen municipality.
+    rows = [
+        OptRow(prt=valid_prt(1), municipality="091").cells(),
+        OptRow(prt=valid_prt(2), municipality="049").cells(),
+        OptRow(prt=valid_prt(2), municipality="049", address_number="2").cells(),
+        OptRow(prt=valid_prt(3), municipality="092").cells(),
+    ]
+    path = write_opt(tmp_path / "osoitteet.OPT", rows)
+    db = str(tmp_path / "db.sqlite")
+    status, out, _err = _run(capsys, "import", str(path), "--db", db, "--municipality", "091")
+    assert status == 0
+    assert "3 riviä valittujen kuntien ulkopuolisista rakennuksista jätettiin pois." in out

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tilaapp.domain.formatting import format_decimal
 from tilaapp.i18n import gettext as _
 from tilaapp.i18n import ngettext
 
@@ -187,7 +188,7 @@ def _export_text(result: PackageResult) -> str:
             "Wrote the update package {path}: {count} building.",
             "Wrote the update package {path}: {count} buildings.",
             result.buildings,
-        ).format(path=result.path, count=result.buildings),
+        ).format(path=result.path, count=format_decimal(result.buildings)),
         _changes_line(result),
         _("Identity of the package (SHA-256 of manifest.json), to read over the phone:"),
         format_hash(result.manifest_sha256),
@@ -275,7 +276,7 @@ def _verify_text(result: VerificationResult) -> str:
             created=format_timestamp(parse_utc_text(manifest["created_at"])),
         ),
         ngettext("{count} building.", "{count} buildings.", manifest["counts"]["buildings"]).format(
-            count=manifest["counts"]["buildings"]
+            count=format_decimal(manifest["counts"]["buildings"])
         ),
     ]
     return "\n".join(lines)
@@ -373,7 +374,7 @@ def _print_result(result: MergeResult) -> None:
             path=result.path,
             code=result.municipality_code,
             sequence=result.sequence,
-            count=result.buildings,
+            count=format_decimal(result.buildings),
         )
     )
     if result.superseded_sequence is not None:

@@ -28,7 +28,7 @@ from tilaapp.domain.textcells import neutralise_text
 from tilaapp.i18n import current_language, ngettext, pgettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import FileReport, ImportRejected, ImportReport
-from tilaapp.services.messages import skipped_member_sentence
+from tilaapp.services.messages import filtered_out_sentence, skipped_member_sentence
 from tilaapp.services.queries import BuildingSummary
 from tilaapp.services.reference import ReferenceData
 from tilaapp.services.values import to_json_value
@@ -175,14 +175,7 @@ def _file_text(report: FileReport) -> list[str]:
         )
     )
     if report.filtered_out:
-        lines.append(
-            "  "
-            + ngettext(
-                "{count} building outside the chosen municipalities was left out.",
-                "{count} buildings outside the chosen municipalities were left out.",
-                report.filtered_out,
-            ).format(count=format_decimal(report.filtered_out))
-        )
+        lines.append("  " + filtered_out_sentence(report.source, report.filtered_out))
     if report.older_than_stored:
         lines.append(
             "  "
@@ -399,7 +392,9 @@ def list_text_lines(
             "business ID is given with --owner-business-id; list every building with --all."
         )
     else:
-        yield ngettext("{count} building.", "{count} buildings.", count).format(count=count)
+        yield ngettext("{count} building.", "{count} buildings.", count).format(
+            count=format_decimal(count)
+        )
 
 
 # ---------------------------------------------------------------- show

@@ -7,7 +7,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from tilaapp.domain.formatting import format_timestamp
+from tilaapp.domain.fields import Source
+from tilaapp.domain.formatting import format_decimal, format_timestamp
 from tilaapp.domain.validation import ValidationError
 from tilaapp.i18n import N_, ngettext
 from tilaapp.i18n import gettext as _
@@ -66,6 +67,27 @@ def skipped_member_sentence(member: str) -> str:
         "The file {member} of the archive was not read: tilaapp reads one file of an "
         "archive, the largest of the file's format."
     ).format(member=member)
+
+
+def filtered_out_sentence(source: str, count: int) -> str:
+    """Return the sentence on what a municipality filter left out of a file of ``source``.
+
+    The filter passes over the open address file's rows without reading them, so it
+    counts rows there: a building can have several. Other sources count buildings.
+    """
+    if source == Source.DVV_OPEN.value:
+        template = ngettext(
+            "{count} row of buildings outside the chosen municipalities was left out.",
+            "{count} rows of buildings outside the chosen municipalities were left out.",
+            count,
+        )
+    else:
+        template = ngettext(
+            "{count} building outside the chosen municipalities was left out.",
+            "{count} buildings outside the chosen municipalities were left out.",
+            count,
+        )
+    return template.format(count=format_decimal(count))
 
 
 def _list_export(error: ListExportError) -> list[str]:

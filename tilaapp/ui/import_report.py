@@ -46,7 +46,7 @@ from tilaapp.domain.municipalities import municipality_name
 from tilaapp.i18n import current_language, ngettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import FileReport, ImportReport
-from tilaapp.services.messages import skipped_member_sentence
+from tilaapp.services.messages import filtered_out_sentence, skipped_member_sentence
 from tilaapp.services.problem_export import (
     ExportNotReplaceable,
     ProblemCells,
@@ -160,14 +160,6 @@ def _building_count_sentences(report: FileReport) -> list[str]:
                 n,
             ),
         ),
-        (
-            report.filtered_out,
-            lambda n: ngettext(
-                "{count} building outside the chosen municipalities was left out.",
-                "{count} buildings outside the chosen municipalities were left out.",
-                n,
-            ),
-        ),
     ]
     sentences = [
         ngettext(
@@ -179,6 +171,8 @@ def _building_count_sentences(report: FileReport) -> list[str]:
     sentences.extend(
         template(count).format(count=_count(count)) for count, template in templates if count
     )
+    if report.filtered_out:
+        sentences.append(filtered_out_sentence(report.source, report.filtered_out))
     return sentences
 
 
