@@ -261,6 +261,9 @@ class OpenFileMerger:
         """Update a stored register row that is not newer than the batch, and return
         whether its values or presence changed."""
         changed = False
+        # NOTE: a cell reported as invalid (a postal code with a quote inside, coordinates
+        # outside Finland) arrives as None, so it replaces a valid stored value with none;
+        # RecordMerger does the same for every source.
         new_values = building[2:8]
         old_values = found[_ROW_VALUES]
         building_id, row_id = found[_BUILDING_ID], found[_ROW_ID]
