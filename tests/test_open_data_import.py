@@ -825,3 +825,33 @@ def test_reader_stops_when_importer_gone(monkeypatch: pytest.MonkeyPatch) -> Non
             sender.send(message)
     sender.close()
     assert sending.closed
+
+
+def test_other_scope_buildings_counted_not_judged(tmp_path: Path) -> None:
+    rows = [
+        OptRow(prt=valid_prt(n), municipality="091" if n < 4 else "092").cells()
+        for n in range(1, 6)
+    ]
+    db = tmp_path / "scopes.sqlite"
+    _import(db, write_opt(tmp_path / "Suomi_osoitteet_2026-06-30.OPT", rows))
+    # The whole file delivered building 2; a filtered file without it does not judge it.
+    filtered = write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", [rows[0], rows[2], rows[3]])
+    counts = _import(db, filtered, municipalities=frozenset({"091"})).files[0].counts()
+    assert counts["no_longer_present"] == 0
+    assert counts["absence_not_judged"] == 1
+    # A whole file without building 1, which the filtered import delivered last.
+    whole = write_opt(tmp_path / "Suomi_osoitteet_2026-12-31.OPT", rows[1:])
+    counts = _import(db, whole).files[0].counts()
+    assert counts["no_longer_present"] == 0
+    assert counts["absence_not_judged"] == 1
+
+
+def test_other_scope_sentence_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [OptRow(prt=valid_prt(n)).cells() for n in range(1, 4)]
+    db = tmp_path / "scopes.sqlite"
+    _import(db, write_opt(tmp_path / "Suomi_osoitteet_2026-06-30.OPT", rows))
+    filtered = write_opt(tmp_path / "Suomi_osoitteet_2026-09-30.OPT", rows[:2])
+    status = main(["import", str(filtered), "--db", str(db), "--municipality", "091"])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "1 rakennus puuttuu tiedostosta, mutta se on tuotu toisella kuntien rajauksella" in out

@@ -28,7 +28,11 @@ from tilaapp.domain.textcells import neutralise_text
 from tilaapp.i18n import current_language, ngettext, pgettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import FileReport, ImportRejected, ImportReport
-from tilaapp.services.messages import filtered_out_sentence, skipped_member_sentence
+from tilaapp.services.messages import (
+    absence_not_judged_sentence,
+    filtered_out_sentence,
+    skipped_member_sentence,
+)
 from tilaapp.services.queries import BuildingSummary
 from tilaapp.services.reference import ReferenceData
 from tilaapp.services.values import to_json_value
@@ -176,6 +180,8 @@ def _file_text(report: FileReport) -> list[str]:
     )
     if report.filtered_out:
         lines.append("  " + filtered_out_sentence(report.source, report.filtered_out))
+    if report.absence_not_judged:
+        lines.append("  " + absence_not_judged_sentence(report.absence_not_judged))
     if report.older_than_stored:
         lines.append(
             "  "

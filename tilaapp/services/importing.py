@@ -105,6 +105,9 @@ class FileReport:
     unchanged: int = 0
     older_than_stored: int = 0
     no_longer_present: int = 0
+    absence_not_judged: int = 0
+    """Buildings missing from the file that an import of another scope delivered: only an
+    import of their own scope marks them as no longer in the source."""
     present_again: int = 0
     addresses: int = 0
     organisation_owners: int = 0
@@ -120,6 +123,7 @@ class FileReport:
             "unchanged": self.unchanged,
             "older_than_stored": self.older_than_stored,
             "no_longer_present": self.no_longer_present,
+            "absence_not_judged": self.absence_not_judged,
             "present_again": self.present_again,
             "addresses": self.addresses,
             "organisation_owners": self.organisation_owners,

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from tilaapp.domain.fields import REGISTER_FIELDS
@@ -435,6 +435,27 @@ def mark_absent(
         .execution_options(synchronize_session=False)
     )
     report.no_longer_present += result.rowcount  # type: ignore[attr-defined]
+    report.absence_not_judged += _other_scope_missing(session, batch)
+
+
+def _other_scope_missing(session: Session, batch: ImportBatch) -> int:
+    """Return how many present buildings of the batch's source, in the municipalities the
+    batch delivered, are missing from it but came from an import of another scope.
+
+    Only an import of their own scope judges whether they are gone, so the report gives
+    the number that this one left as they were.
+    """
+    delivered = select(RegisterValue.municipality_number).where(
+        RegisterValue.source == batch.source, RegisterValue.batch_id == batch.id
+    )
+    query = select(func.count()).where(
+        RegisterValue.source == batch.source,
+        RegisterValue.scope != batch.scope,
+        RegisterValue.is_present.is_(True),
+        RegisterValue.batch_id != batch.id,
+        RegisterValue.municipality_number.in_(delivered),
+    )
+    return session.scalar(query) or 0
 
 
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:

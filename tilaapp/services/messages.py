@@ -90,6 +90,20 @@ def filtered_out_sentence(source: str, count: int) -> str:
     return template.format(count=format_decimal(count))
 
 
+def absence_not_judged_sentence(count: int) -> str:
+    """Return the sentence on the buildings missing from a file whose absence an import of
+    another scope judges."""
+    return ngettext(
+        "{count} building is missing from the file, but it was imported with another choice "
+        "of municipalities (or from the whole file), so it was not marked as no longer in "
+        "the source.",
+        "{count} buildings are missing from the file, but they were imported with another "
+        "choice of municipalities (or from the whole file), so they were not marked as no "
+        "longer in the source.",
+        count,
+    ).format(count=format_decimal(count))
+
+
 def _list_export(error: ListExportError) -> list[str]:
     return [error.message()]
 

@@ -46,7 +46,11 @@ from tilaapp.domain.municipalities import municipality_name
 from tilaapp.i18n import current_language, ngettext
 from tilaapp.i18n import gettext as _
 from tilaapp.services.importing import FileReport, ImportReport
-from tilaapp.services.messages import filtered_out_sentence, skipped_member_sentence
+from tilaapp.services.messages import (
+    absence_not_judged_sentence,
+    filtered_out_sentence,
+    skipped_member_sentence,
+)
 from tilaapp.services.problem_export import (
     ExportNotReplaceable,
     ProblemCells,
@@ -173,6 +177,8 @@ def _building_count_sentences(report: FileReport) -> list[str]:
     )
     if report.filtered_out:
         sentences.append(filtered_out_sentence(report.source, report.filtered_out))
+    if report.absence_not_judged:
+        sentences.append(absence_not_judged_sentence(report.absence_not_judged))
     return sentences
 
 
