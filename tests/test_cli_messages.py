@@ -321,3 +321,12 @@ def test_filtered_open_file_counts_rows_left_out(
     status, out, _err = _run(capsys, "import", str(path), "--db", db, "--municipality", "091")
     assert status == 0
     assert "3 riviä valittujen kuntien ulkopuolisista rakennuksista jätettiin pois." in out
+
+
+def test_signal_handlers_restored(
+    tmp_path: Path, open_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    status, _out, _err = _run(capsys, "import", str(open_file), "--db", str(tmp_path / "d.sqlite"))
+    assert status == 0
+    assert signal.getsignal(signal.SIGTERM) is before

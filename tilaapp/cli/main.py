@@ -7,7 +7,9 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from tilaapp.cli.argparse_texts import install as install_argparse_texts
@@ -310,25 +312,37 @@ class _Stopped(BaseException):
         self.signal_number = signal_number
 
 
-def _stop_on_signals() -> None:
+@contextmanager
+def _stopping_on_signals() -> Iterator[None]:
     """Make the signals that end a program from outside stop the command as Ctrl+C does.
 
     SIGTERM (a shutdown, ``kill``) and SIGHUP (the terminal closed) would otherwise end
-    the process at once, leaving a new database half written and its journal behind.
-    Windows has neither; there, closing the console ends the process.
+    the process at once, leaving a new database half written and its journal behind. The
+    handlers before are restored at the end. Windows has no SIGHUP, and closing its
+    console sends no SIGTERM.
     """
     import signal
 
-    names = [name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        # Python sets signal handlers only in the main thread.
+        yield
+        return
+    numbers = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {number: signal.getsignal(number) for number in numbers}
 
     def stop(number: int, _frame: object) -> None:
         # A second signal must not break off the rollback that the first one starts.
-        for name in names:
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        for each in numbers:
+            signal.signal(each, signal.SIG_IGN)
         raise _Stopped(number)
 
-    for name in names:
-        signal.signal(getattr(signal, name), stop)
+    for number in numbers:
+        signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _start_readers_early(args: argparse.Namespace) -> None:
@@ -390,9 +404,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "aggregate": package_commands.run_aggregate,
         "mapping": inventory.run_mapping,
     }
-    _stop_on_signals()
+    with _stopping_on_signals():
+        return _run_command(handlers[args.command], args)
+
+
+def _run_command(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command's ``handler``, turning a stop from outside into a line and a status."""
     try:
-        return handlers[args.command](args)
+        return handler(args)
     except KeyboardInterrupt:
         from tilaapp.cli.errors import EXIT_INTERRUPTED
 
