@@ -16,7 +16,7 @@ import tilaapp.services.importing as importing
 from devtools.dvv_workbook import MUNICIPALITY_BUSINESS_ID, sample_buildings, write_extract
 from devtools.opt_file import OptRow, valid_prt, write_opt
 from tilaapp.cli.main import main
-from tilaapp.sources.records import ProblemKind
+from tilaapp.sources.records import ProblemKind, RejectionReason
 from tilaapp.storage.database import backups_folder
 
 
@@ -218,6 +218,11 @@ def test_ctrl_c_during_import_saves_nothing(
 def test_cli_docs_list_every_problem_kind() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text("utf-8")
     assert [kind.value for kind in ProblemKind if f"`{kind.value}`" not in text] == []
+
+
+def test_cli_docs_list_every_rejection_reason() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text("utf-8")
+    assert [reason.value for reason in RejectionReason if f"`{reason.value}`" not in text] == []
 
 
 def test_show_address_in_the_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

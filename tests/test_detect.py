@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,41 @@ def test_plain_text_unsupported(tmp_path: Path) -> None:
     path.write_text("Hartolan koulut", encoding="utf-8")
 
     assert _reason(path) is RejectionReason.UNSUPPORTED_FORMAT
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_archive_without_supported_file_named(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "osoitteet.zip", {"lueminut.txt": b"Hartola", "kartta.pdf": b"%PDF-1.4"})
+
+    with pytest.raises(FileRejected) as rejected:
+        detect_source(path)
+
+    assert rejected.value.reason is RejectionReason.NO_SUPPORTED_MEMBER
+    message = rejected.value.message()
+    assert "lueminut.txt, kartta.pdf" in message
+    assert ".OPT" in message
+
+
+def test_archive_members_counted_past_five(tmp_path: Path) -> None:
+    members = {f"liite{number}.txt": b"x" for number in range(1, 9)}
+    path = _zip(tmp_path / "liitteet.zip", members)
+
+    with pytest.raises(FileRejected) as rejected:
+        detect_source(path)
+
+    message = rejected.value.message()
+    assert "liite5.txt" in message
+    assert "liite6.txt" not in message
+    assert "3" in message.split("liite5.txt")[1]
+
+
+def test_archive_of_folders_has_no_member(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "kansiot.zip", {"kansio/": b""})
+
+    assert _reason(path) is RejectionReason.NO_ARCHIVE_MEMBER

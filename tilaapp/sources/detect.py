@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tilaapp.domain.fields import Source
-from tilaapp.i18n import N_, gettext
+from tilaapp.i18n import N_, gettext, ngettext
 from tilaapp.sources.dvv_extract import DvvExtractReader, sniff_dvv_extract
 from tilaapp.sources.dvv_open import DvvOpenReader, sniff_dvv_open
 from tilaapp.sources.records import FileRejected, RejectionReason
 from tilaapp.sources.ryhti import RyhtiReader, sniff_ryhti
+from tilaapp.sources.textfile import archive_members
 
 SUPPORTED_FORMATS: tuple[str, ...] = (
     N_("DVV building extract workbook (.xlsx)"),
@@ -65,7 +66,33 @@ def detect_source(path: Path) -> Source:
     # Likewise the GeoJSON reader names what is wrong with a file named as GeoJSON.
     if _named(path, GEOJSON_SUFFIXES):
         RyhtiReader([path]).check()
+    _reject_archive(path)
     raise FileRejected(path, RejectionReason.UNSUPPORTED_FORMAT, formats=supported_formats_text())
+
+
+# Members of an archive named in its rejection; the others are counted.
+NAMED_MEMBERS = 5
+
+
+def _reject_archive(path: Path) -> None:
+    """Reject an archive in which no file is of a supported format, naming its files."""
+    members = archive_members(path)
+    if members is None:
+        return
+    if not members:
+        raise FileRejected(path, RejectionReason.NO_ARCHIVE_MEMBER)
+
+    named = ", ".join(members[:NAMED_MEMBERS])
+    if len(members) > NAMED_MEMBERS:
+        named += " " + ngettext(
+            "and {count} other file", "and {count} other files", len(members) - NAMED_MEMBERS
+        ).format(count=len(members) - NAMED_MEMBERS)
+    raise FileRejected(
+        path,
+        RejectionReason.NO_SUPPORTED_MEMBER,
+        members=named,
+        formats=supported_formats_text(),
+    )
 
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")

@@ -233,6 +233,7 @@ class RejectionReason(enum.StrEnum):
     NO_BUILDING_FILE = "no_building_file"
     BINARY_FILE = "binary_file"
     NO_ARCHIVE_MEMBER = "no_archive_member"
+    NO_SUPPORTED_MEMBER = "no_supported_member"
     ENCRYPTED_ARCHIVE = "encrypted_archive"
     TOO_MANY_CELLS = "too_many_cells"
     LOCK_FILE = "lock_file"
@@ -288,6 +289,10 @@ REJECTION_MESSAGES: dict[RejectionReason, str] = {
         "at byte {offset}. Check that you chose the right file."
     ),
     RejectionReason.NO_ARCHIVE_MEMBER: N_("The archive {file} contains no file to read."),
+    RejectionReason.NO_SUPPORTED_MEMBER: N_(
+        "The archive {file} contains no file in a supported format; it contains {members}. "
+        "Supported formats: {formats}."
+    ),
     RejectionReason.ENCRYPTED_ARCHIVE: N_(
         "The archive {file} is password-protected. Extract the file from it and try again."
     ),

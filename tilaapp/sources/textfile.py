@@ -421,6 +421,23 @@ def data_size(path: Path, member_suffixes: tuple[str, ...] = ()) -> int:
     return 0 if chosen is None else chosen[1]
 
 
+def archive_members(path: Path) -> list[str] | None:
+    """Return the names of the file members of a .zip or .7z archive, or None for a file
+    that is not such an archive or cannot be listed."""
+    try:
+        with path.open("rb") as file:
+            signature = file.read(len(SEVEN_ZIP_MAGIC))
+            file.seek(0)
+            if signature.startswith(ZIP_MAGIC):
+                with zipfile.ZipFile(file) as archive:
+                    return [info.filename for info in archive.infolist() if not info.is_dir()]
+            if signature == SEVEN_ZIP_MAGIC:
+                return [name for name, _size in _seven_zip_members(path)]
+    except (FileRejected, *_ZIP_ERRORS):
+        return None
+    return None
+
+
 def _open_container(
     path: Path, member_suffixes: tuple[str, ...], stack: ExitStack
 ) -> tuple[IO[bytes], str | None, list[str], _HashingRaw | None]:
