@@ -24,6 +24,7 @@ REJECTION_PARAMS = {
     "workbook": "tilat.xlsx",
     "sheet": "Tilat",
     "sheets": "Taul1",
+    "members": "lueminut.txt",
 }
 ENGLISH_STRERROR = "No such file or directory"
 
