@@ -311,7 +311,7 @@ def test_signal_stops_import_cleanly(tmp_path: Path, open_file: Path, signal_nam
     assert sorted(path.name for path in tmp_path.iterdir()) == ["osoitteet.OPT", "started"]
 
 
-def test_filtered_open_file_counts_rows_left_out(
+def test_filtered_open_file_counts_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Two rows of one building and one row of another, outside the chosen municipality.

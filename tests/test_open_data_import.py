@@ -763,7 +763,7 @@ def test_zip_in_processes_member_hash(
     assert _batch_hashes(db) == [importing.file_sha256(small_open_file)]
 
 
-def test_large_member_of_small_zip_read_in_processes(
+def test_zip_member_size_picks_processes(
     tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The national file is published zipped: the size of its member decides.

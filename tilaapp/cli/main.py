@@ -332,8 +332,8 @@ def _stopping_on_signals() -> Iterator[None]:
 
     def stop(number: int, _frame: object) -> None:
         # A second signal must not break off the rollback that the first one starts.
-        for each in numbers:
-            signal.signal(each, signal.SIG_IGN)
+        for handled in numbers:
+            signal.signal(handled, signal.SIG_IGN)
         raise _Stopped(number)
 
     for number in numbers:

@@ -60,8 +60,8 @@ class ProgressLine:
         # A line as wide as the terminal or wider would wrap, and the carriage return
         # would then rewrite only its last part.
         text = text[: max(0, self._columns() - 1)]
-        # Spaces, not a terminal control sequence, clear the rest of a longer line before:
-        # the Windows console shows such sequences as text unless a program enables them.
+        # Spaces, not a terminal control sequence, clear the rest of a longer previous line,
+        # because the Windows console shows such sequences as text unless a program enables them.
         padding = " " * max(0, self._width - len(text))
         self._stream.write("\r" + text + padding)
         self._stream.flush()

@@ -68,8 +68,8 @@ def _is_large_open_file(path: Path) -> bool:
 def _has_no_buildings(database: Path) -> bool:
     """Return whether ``database`` is missing or readable and without buildings.
 
-    It is opened read-only; a file that is not such a database returns False, and the
-    import reports it as it would anyway.
+    The file is opened read-only. A file that is not such a database gives False, and the
+    import then reports it as it would anyway.
     """
     if not database.exists():
         return True

@@ -34,6 +34,7 @@ from tilaapp.services.open_read import (
     summary_of,
 )
 from tilaapp.sources.dvv_open import (
+    COMPACT_VALUE_COLUMNS,
     ChunkReader,
     CompactBuilding,
     DvvOpenReader,
@@ -121,15 +122,7 @@ class CompactLoader:
         )
         self.values = _Statement(
             "register_value",
-            (
-                "building_id",
-                "municipality_number",
-                "open_use_class",
-                "coordinate_north",
-                "coordinate_east",
-                "property_identifier",
-                "postal_code",
-            ),
+            ("building_id", *COMPACT_VALUE_COLUMNS),
             {
                 "source": batch.source,
                 "batch_id": batch.id,

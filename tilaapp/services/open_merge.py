@@ -29,7 +29,12 @@ from tilaapp.services.errors import ImportCancelled
 from tilaapp.services.merge import ADDRESSES_FIELD, PRESENCE_FIELD, addresses_text, mark_absent
 from tilaapp.services.open_read import batches
 from tilaapp.services.values import to_history_text
-from tilaapp.sources.dvv_open import CompactAddress, CompactBuilding, DvvOpenReader
+from tilaapp.sources.dvv_open import (
+    COMPACT_VALUE_COLUMNS,
+    CompactAddress,
+    CompactBuilding,
+    DvvOpenReader,
+)
 from tilaapp.storage.models import BuildingOrigin, ImportBatch
 from tilaapp.storage.types import DECIMAL_SCALE, UTCDateTime
 
@@ -41,14 +46,7 @@ log = logging.getLogger(__name__)
 # Identifiers or building ids named in one look-up query.
 LOOKUP_CHUNK = 500
 
-VALUE_COLUMNS = (
-    "municipality_number",
-    "open_use_class",
-    "coordinate_north",
-    "coordinate_east",
-    "property_identifier",
-    "postal_code",
-)
+VALUE_COLUMNS = COMPACT_VALUE_COLUMNS
 """The register fields of a compact building, in its order (items 2 to 7) and in the order
 of the values of ``building_record``, which is the order of their history rows."""
 _SCALED_COLUMNS = frozenset({"coordinate_north", "coordinate_east"})
@@ -262,7 +260,7 @@ class OpenFileMerger:
         whether its values or presence changed."""
         changed = False
         # NOTE: a cell reported as invalid (a postal code with a quote inside, coordinates
-        # outside Finland) arrives as None, so it replaces a valid stored value with none;
+        # outside Finland) arrives as None, so it replaces a valid stored value with none.
         # RecordMerger does the same for every source.
         new_values = building[2:8]
         old_values = found[_ROW_VALUES]

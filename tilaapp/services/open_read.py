@@ -32,8 +32,8 @@ from tilaapp.sources.records import FileRejected, RowProblem
 
 log = logging.getLogger(__name__)
 
-# An unfiltered open address file at least this large is read by reader processes; below
-# it, starting them costs more than they save.
+# An unfiltered open address file at least this large is read by reader processes. Below
+# this size, starting them costs more than they save.
 PROCESS_READ_MIN_BYTES = 50 * 1024 * 1024
 # At most this many reader processes read a whole file.
 MAX_READER_PROCESSES = 2
@@ -42,8 +42,8 @@ BATCH_SIZE = 5_000
 # Seconds a reader waits for room in its queue before it checks that it can still send.
 SEND_CHECK_SECONDS = 1.0
 # Messages that a reader process keeps ready while the importing process is busy. A
-# reader started early fills about 25 (0.5 s of reading) before the importing process
-# begins to write; each holds about 0.5 MB.
+# reader started early fills about 25 of them (0.5 s of reading) before the importing
+# process begins to write, and each is about 0.5 MB.
 SEND_QUEUE_SIZE = 32
 
 
@@ -90,8 +90,8 @@ class ReaderProcesses:
     path: Path
     base_id: int | None
     idle: EventType | None
-    """Set by the importing process when it waits; only with a single reader that hands
-    off chunks (see ``read_share``)."""
+    """The event that the importing process sets when it waits. It exists only for a
+    single reader that hands off chunks (see ``read_share``)."""
     connections: list[Connection] = field(default_factory=list)
     processes: list[BaseProcess] = field(default_factory=list)
 
@@ -246,8 +246,8 @@ class _Sender:
             while (data := self._queue.get()) is not None:
                 self._connection.send_bytes(data)
         except OSError as error:
-            # The importing process closed the connection: it stopped or ended.
-            log.info("Reader process stops sending: %s", error)
+            # The importing process closed the connection because it stopped or ended.
+            log.info("Reader process stopped sending, the connection failed: %s", error)
 
 
 class ReceiverGone(Exception):

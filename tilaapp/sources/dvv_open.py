@@ -164,7 +164,8 @@ _THREE_DIGITS = re.compile(r"[0-9]{3}")
 
 def open_file_size(path: Path) -> int:
     """Return the bytes of the open address file that reading ``path`` would read: its
-    size, or the uncompressed size of the file in the archive; 0 where it cannot tell."""
+    size, or the uncompressed size of the file in the archive. Returns 0 where it cannot
+    tell."""
     return data_size(path, MEMBER_SUFFIXES)
 
 
@@ -226,6 +227,15 @@ CompactBuilding = tuple[
 ]
 """First row, identifier, municipality, use class, north and east in thousandths of a
 metre, property identifier, postal code of address 1, and the addresses."""
+COMPACT_VALUE_COLUMNS = (
+    "municipality_number",
+    "open_use_class",
+    "coordinate_north",
+    "coordinate_east",
+    "property_identifier",
+    "postal_code",
+)
+"""The register columns of items 2 to 7 of a compact building, in their order."""
 
 """A line number, the line's bytes without the line feed, and whether the line can continue
 the building of the previous line: no row with another identifier is between them."""

@@ -254,7 +254,7 @@ class LineDecoder:
     def decodes_lines(self, raw: bytes) -> bool:
         """Return whether ``raw``, lines joined by line feeds, decodes without the handling
         of invalid bytes and as ``decode`` decodes each line. Nothing changes when it does
-        not; when it does, the lines count as decoded for the switch away from UTF-8.
+        not. When it does, the lines count as decoded for the switch away from UTF-8.
 
         ASCII, and ISO-8859-1 with a character for every byte, decode without a check.
         """
@@ -404,19 +404,12 @@ def data_size(path: Path, member_suffixes: tuple[str, ...] = ()) -> int:
     file's size, or the uncompressed size that an archive states for the member it
     chooses. Returns 0 where ``open_text_source`` would reject the file or archive."""
     try:
-        with path.open("rb") as file:
-            signature = file.read(len(SEVEN_ZIP_MAGIC))
-            file.seek(0)
-            if signature.startswith(ZIP_MAGIC):
-                with zipfile.ZipFile(file) as archive:
-                    infos = [info for info in archive.infolist() if not info.is_dir()]
-                members = [(info.filename, info.file_size) for info in infos]
-            elif signature == SEVEN_ZIP_MAGIC:
-                members = _seven_zip_members(path)
-            else:
-                return path.stat().st_size
+        members = _listed_members(path)
+        if members is None:
+            return path.stat().st_size
     except (FileRejected, *_ZIP_ERRORS):
         return 0
+
     chosen = _chosen_member(members, member_suffixes)
     return 0 if chosen is None else chosen[1]
 
@@ -425,16 +418,25 @@ def archive_members(path: Path) -> list[str] | None:
     """Return the names of the file members of a .zip or .7z archive, or None for a file
     that is not such an archive or cannot be listed."""
     try:
-        with path.open("rb") as file:
-            signature = file.read(len(SEVEN_ZIP_MAGIC))
-            file.seek(0)
-            if signature.startswith(ZIP_MAGIC):
-                with zipfile.ZipFile(file) as archive:
-                    return [info.filename for info in archive.infolist() if not info.is_dir()]
-            if signature == SEVEN_ZIP_MAGIC:
-                return [name for name, _size in _seven_zip_members(path)]
+        members = _listed_members(path)
     except (FileRejected, *_ZIP_ERRORS):
         return None
+    return None if members is None else [name for name, _size in members]
+
+
+def _listed_members(path: Path) -> list[tuple[str, int]] | None:
+    """Return the names and uncompressed sizes of the file members of a .zip or .7z
+    archive, or None for another file. Raises ``FileRejected`` or a zip error when the
+    archive cannot be listed."""
+    with path.open("rb") as file:
+        signature = file.read(len(SEVEN_ZIP_MAGIC))
+        file.seek(0)
+        if signature.startswith(ZIP_MAGIC):
+            with zipfile.ZipFile(file) as archive:
+                infos = [info for info in archive.infolist() if not info.is_dir()]
+            return [(info.filename, info.file_size) for info in infos]
+    if signature == SEVEN_ZIP_MAGIC:
+        return _seven_zip_members(path)
     return None
 
 
