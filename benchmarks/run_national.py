@@ -231,6 +231,9 @@ def measure_cases(run: Run, timeout: float) -> None:
         if case.skipped:
             log.info("Skipping %s: %s", case.label, case.skipped)
             continue
+        # The cases before have left their output files' pages to be written back, which
+        # the kernel would otherwise do while this case runs.
+        os.sync()
         log.info("Running %s", case.label)
         try:
             case.result = run_measured(case.command, stdin_path=case.stdin, timeout_seconds=timeout)
@@ -681,7 +684,9 @@ def section_text(run: Run, targets: list[Target]) -> str:
         "Written by `python benchmarks/run_national.py` (see benchmarks/README.md). All",
         "cases read the same synthetic whole-country file in one run, one after another,",
         "each as a new process writing to a new folder. `wc -l` reads the file first, so the",
-        "later cases probably read it from the page cache. Memory is in MB of 10^6 bytes.",
+        "later cases probably read it from the page cache. Before each case the runner calls",
+        "`sync`, outside the timing, so that no case's time includes the writing back of the",
+        "files that the cases before it wrote. Memory is in MB of 10^6 bytes.",
         '"Largest process" is the maximum resident set size of the process and its',
         "children (`ru_maxrss` from `wait4`), which is the peak of the largest single",
         f'process. "Sum of processes" samples /proc every {SAMPLE_SECONDS} s and keeps the',

@@ -18,6 +18,7 @@ import tilaapp.services.merge as merge
 import tilaapp.services.open_early as open_early
 import tilaapp.services.open_load as open_load
 import tilaapp.services.open_read as open_read
+import tilaapp.storage.database as database_module
 from devtools.dvv_workbook import Building, sample_buildings, write_extract
 from devtools.opt_file import (
     OptRow,
@@ -35,11 +36,12 @@ from devtools.ryhti_geojson import (
     write_collection,
 )
 from tilaapp.cli.main import main
-from tilaapp.services.importing import ImportOptions, ImportRejected, import_files
+from tilaapp.services.importing import FileReport, ImportOptions, ImportRejected, import_files
 from tilaapp.services.open_read import SqlRows
 from tilaapp.services.reference import read_reference
 from tilaapp.sources.dvv_open import FlatBuildings
-from tilaapp.storage.database import ForeignKeyCheckFailed
+from tilaapp.storage.database import ForeignKeyCheckFailed, open_database
+from tilaapp.storage.models import ImportBatch
 
 DAY = datetime.date(2026, 9, 30)
 
@@ -589,13 +591,8 @@ def test_cancel_with_reader_processes(
     assert db.read_bytes() == before
 
 
-def test_bulk_load_missing_reference_rolls_back(
-    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
-    db = tmp_path / "check.sqlite"
-    _import(db, write_extract(tmp_path / "x.xlsx", sample_buildings()))
-    before = db.read_bytes()
+def _add_stray_address_when_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Have the bulk loader write an address of a building that does not exist."""
     finish = open_load.CompactLoader.finish
 
     def finish_with_stray_address(loader: open_load.CompactLoader) -> None:
@@ -606,9 +603,75 @@ def test_bulk_load_missing_reference_rolls_back(
         finish(loader)
 
     monkeypatch.setattr(open_load.CompactLoader, "finish", finish_with_stray_address)
+
+
+def test_bulk_load_missing_reference_rolls_back(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    db = tmp_path / "check.sqlite"
+    _import(db, write_extract(tmp_path / "x.xlsx", sample_buildings()))
+    before = db.read_bytes()
+    _add_stray_address_when_loaded(monkeypatch)
     with pytest.raises(ForeignKeyCheckFailed):
         _import(db, open_file)
     assert db.read_bytes() == before
+
+
+def test_bulk_load_into_empty_database_checks_its_own_rows(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    passed_over: list[list[str]] = []
+    tables_checked_by_writer = database_module._tables_checked_by_writer
+
+    def spy(session: Any) -> list[str]:
+        passed_over.append(tables_checked_by_writer(session))
+        return passed_over[-1]
+
+    monkeypatch.setattr(database_module, "_tables_checked_by_writer", spy)
+    db = tmp_path / "own.sqlite"
+    _import(db, open_file)
+
+    assert passed_over == [["building_address", "register_value"]]
+    assert _table_counts(db) == _expected_counts(open_file)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_bulk_load_into_empty_database_checks_other_rows(
+    tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
+    _add_stray_address_when_loaded(monkeypatch)
+    db = tmp_path / "stray.sqlite"
+    with pytest.raises(ForeignKeyCheckFailed) as failure:
+        _import(db, open_file)
+    assert failure.value.tables == ["building_address"]
+    assert not db.exists()
+
+
+def test_loader_rows_outside_their_batch_are_checked(tmp_path: Path) -> None:
+    database = open_database(tmp_path / "outside.sqlite")
+    now = datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC)
+    names = {"file_name": "f.OPT", "sha256": "0" * 64, "source": "dvv_open", "scope": "all",
+             "extraction_date": DAY, "extraction_date_origin": "file"}  # fmt: skip
+    report = FileReport(path=tmp_path / "f.OPT", **names)
+    with pytest.raises(ForeignKeyCheckFailed) as failure, database.bulk_session() as session:
+        batch = ImportBatch(**names, imported_at=now, os_user="test")
+        session.add(batch)
+        session.flush()
+        loader = open_load.CompactLoader(session, batch, report, now)
+        # The values and the address refer to building 6, which the batch does not hold.
+        flat = FlatBuildings(
+            [5, "100000217E"],
+            [6, "091", "01", 6712346000, 392472000, None, "60100"],
+            [6, 1, "Katu", None, "1", "60100"],
+        )
+        loader.write_rows(SqlRows(flat, []))
+        loader.finish()
+    assert failure.value.tables == ["building_address", "register_value"]
+    database.close()
 
 
 def test_cut_file_marks_nothing_gone(tmp_path: Path, open_file: Path) -> None:

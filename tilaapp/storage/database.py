@@ -148,7 +148,8 @@ class Database:
 
         For bulk loads: SQLite then skips looking up the rows each inserted row refers to.
         Instead, every foreign key of the database is checked before the commit, and a
-        violation rolls the transaction back and raises ``ForeignKeyCheckFailed``. The
+        violation rolls the transaction back and raises ``ForeignKeyCheckFailed``. A table
+        whose writer checked its rows itself (``references_checked``) is passed over. The
         pragma cannot change inside a transaction, so it is set on the connection before
         the transaction begins and set back in a ``finally`` after it ends. Until the
         commit, the file's written pages go to disk in the background (``_BackgroundFlush``).
@@ -170,10 +171,22 @@ class Database:
                 _enforce_foreign_keys(connection, driver)
 
     def _check_foreign_keys(self, session: Session) -> None:
-        result = session.connection().exec_driver_sql("PRAGMA foreign_key_check")
-        # The first rows name enough tables: a broken load could have millions.
-        violations = result.fetchmany(1000)
-        result.close()
+        connection = session.connection()
+        passed_over = _tables_checked_by_writer(session)
+        if passed_over:
+            names = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"
+            ).scalars()
+            checks = [f'PRAGMA foreign_key_check("{n}")' for n in names if n not in passed_over]
+            log.info("Foreign key check of %s passes over %s", self.path, ", ".join(passed_over))
+        else:
+            checks = ["PRAGMA foreign_key_check"]
+        violations: list[Any] = []
+        for check in checks:
+            result = connection.exec_driver_sql(check)
+            # The first rows name enough tables: a broken load could have millions.
+            violations += result.fetchmany(1000)
+            result.close()
         if violations:
             tables = sorted({str(row[0]) for row in violations})
             log.error("Foreign key check of %s failed in %s", self.path, ", ".join(tables))
@@ -191,6 +204,31 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_CHECKED_BY_WRITER = "tilaapp.references_checked"
+
+
+def references_checked(session: Session, table: str, rows: int) -> None:
+    """Record that the caller wrote every row of ``table`` in this session, ``rows`` rows
+    with rowids 1 to ``rows``, and checked that each refers to rows that exist.
+
+    The foreign key check of a bulk session then passes over the table, unless its last
+    rowid is no longer ``rows``: a row that other code added is checked with the rest.
+    """
+    session.info.setdefault(_CHECKED_BY_WRITER, {})[table] = rows
+
+
+def _tables_checked_by_writer(session: Session) -> list[str]:
+    """Return the tables recorded with ``references_checked`` that still end at the rowid
+    recorded for them."""
+    recorded: dict[str, int] = session.info.get(_CHECKED_BY_WRITER, {})
+    connection = session.connection()
+    return [
+        table
+        for table, rows in sorted(recorded.items())
+        if connection.exec_driver_sql(f'SELECT max(rowid) FROM "{table}"').scalar() == rows
+    ]
 
 
 class _BackgroundFlush:
