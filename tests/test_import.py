@@ -31,6 +31,7 @@ from tilaapp.services.importing import (
     ImportRejected,
     import_files,
 )
+from tilaapp.sources.records import ProblemKind
 from tilaapp.storage.database import backups_folder, open_database
 from tilaapp.storage.models import ChangeRecord, LocalValue
 
@@ -293,6 +294,24 @@ def test_newer_extract_history_keeps_old_value(db: Path, extract: Path, tmp_path
     assert ("gross_floor_area", '"2450"', '"2500"', "dvv_extract") in changes
     assert ("number_of_storeys", "3", "4", "dvv_extract") in changes
     assert ("present_in_source", "true", "false", "dvv_extract") in changes
+
+
+def test_newer_extract_invalid_cell_keeps_stored_value(
+    db: Path, extract: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _import(db, extract)
+    buildings = sample_buildings()
+    buildings[0] = dataclasses.replace(buildings[0], gross_floor_area="2450 m2")
+    newer = write_extract(tmp_path / "newer.xlsx", buildings)
+
+    report = only_file(_import(db, newer, extraction_date=DATE_2))
+
+    [invalid] = [p for p in report.problems if p.kind is ProblemKind.INVALID_NUMBER]
+    assert invalid.value == "2450 m2"
+    assert report.counts()["updated"] == 0
+    field = show(capsys, db, valid_prt(1))["fields"]["gross_floor_area"]
+    assert field["register"]["dvv_extract"]["value"] == "2450"
+    assert field["register"]["dvv_extract"]["extraction_date"] == "2025-01-15"
 
 
 def test_absent_building_is_kept(

@@ -65,7 +65,10 @@ def _file_a(date: str = "20240315") -> list[Row]:
 
 
 def _file_b(date: str = "20250101") -> list[Row]:
-    """File A changed in each field and address, without building 9, with new building 13."""
+    """File A changed in each field and address, without building 9, with new building 13.
+
+    Building 11's coordinates lie outside Finland, so they are not read.
+    """
     rows: list[Row] = _rows(13, addresses=2, extraction_date=date)
     rows += _rows(1, municipality="092", extraction_date=date)
     rows += _rows(2, use_class="2", extraction_date=date)
@@ -81,6 +84,20 @@ def _file_b(date: str = "20250101") -> list[Row]:
     rows += _rows(11, municipality="049", north="1000", extraction_date=date)
     rows += _rows(12, municipality="049", use_class="0", extraction_date=date)
     return rows
+
+
+def _with_cells_not_read(rows: list[Row]) -> list[Row]:
+    """Return ``rows`` with cells that are not read: building 2's municipality code,
+    3's coordinates, 4's property identifier, 5's postal code and 11's coordinates, which
+    lie outside Finland."""
+    damage = {
+        valid_prt(2): {"municipality": "9X1"},
+        valid_prt(3): {"north": "66720OO"},
+        valid_prt(4): {"property_identifier": "91-1-x"},
+        valid_prt(5): {"postal_code": "0010A"},
+        valid_prt(11): {"north": "1000"},
+    }
+    return [replace(OptRow(*row), **damage.get(row[0], {})).cells() for row in rows]
 
 
 def _with_problems(rows: list[Row]) -> list[Row]:
@@ -217,6 +234,7 @@ SCENARIOS: dict[str, list[Step]] = {
         Step(B, ONE_MUNICIPALITY),
     ],
     "row problems": [Step(A), Step(_with_problems(B))],
+    "cells not read": [Step(A), Step(_with_cells_not_read(_file_a("20250101")))],
     "cut last row": [Step(A), Step(B, cut=True)],
     "other source": [
         Step(extract=True),
@@ -265,12 +283,33 @@ def test_scenario_counts_and_history_fields(
     _records, batches = _both_ways(tmp_path, SCENARIOS["present again"], monkeypatch)
     counts = [report[0]["counts"] for report in batches.reports]
     assert [c["added"] for c in counts] == [12, 1, 0]
-    assert [c["updated"] for c in counts] == [0, 10, 11]
-    assert [c["unchanged"] for c in counts] == [0, 1, 1]
+    assert [c["updated"] for c in counts] == [0, 9, 10]
+    # Building 11's coordinates in B lie outside Finland: not read, so its stored ones stay.
+    assert [c["unchanged"] for c in counts] == [0, 2, 2]
     assert [c["no_longer_present"] for c in counts] == [0, 1, 1]
     assert [c["present_again"] for c in counts] == [0, 0, 1]
     fields = {row[2] for row in batches.tables["change_history"]}
     assert fields == {*VALUE_COLUMNS, "addresses", "present_in_source"}
+
+
+def test_cells_not_read_keep_stored_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = SCENARIOS["cells not read"]
+    outcome = _run(tmp_path / "batches", steps, _step_files(tmp_path, steps), monkeypatch)
+    db = tmp_path / "batches" / "db.sqlite"
+    query = f"SELECT {', '.join(VALUE_COLUMNS)} FROM register_value ORDER BY building_id"
+    first = tmp_path / "first.sqlite"
+    import_files(first, [write_opt(tmp_path / "a.OPT", A)], ImportOptions())
+
+    with closing(sqlite3.connect(db)) as damaged, closing(sqlite3.connect(first)) as stored:
+        assert damaged.execute(query).fetchall() == stored.execute(query).fetchall()
+        # Addresses are replaced as a whole, so building 5's is stored without its code.
+        history = damaged.execute("SELECT building_id, field FROM change_history").fetchall()
+        assert history == [(5, "addresses")]
+    kinds = {kind for _row, kind, _column, _value in outcome.reports[-1][0]["problems"]}
+    assert kinds == {"invalid_value", "invalid_number", "coordinates_outside_finland"}
+    assert outcome.reports[-1][0]["counts"]["unchanged"] == 11
 
 
 def _last_report(tmp_path: Path, scenario: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -416,7 +455,7 @@ def test_reimport_skips_record_merger(tmp_path: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(importing, "RecordMerger", no_record_merger)
     report = import_files(db, [write_opt(tmp_path / "b.OPT", B)], ImportOptions())
-    assert report.files[0].counts()["updated"] == 10
+    assert report.files[0].counts()["updated"] == 9
 
 
 def test_value_columns_follow_building_record() -> None:

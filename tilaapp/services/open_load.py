@@ -204,7 +204,7 @@ class CompactLoader:
         if self._references is not None:
             self._references.add(flat)
         self.buildings.run(self.cursor, flat.buildings)
-        self.values.run(self.cursor, flat.values)
+        self.values.run(self.cursor, flat.bound_values())
         self.addresses.run(self.cursor, flat.addresses)
         self.existing_ids += rows.existing_ids
         self.municipalities_seen |= flat.municipalities()

@@ -35,6 +35,7 @@ from tilaapp.sources.dvv_open import (
     CompactBuilding,
     DvvOpenReader,
 )
+from tilaapp.sources.records import NOT_READ
 from tilaapp.storage.models import BuildingOrigin, ImportBatch
 from tilaapp.storage.types import DECIMAL_SCALE, UTCDateTime
 
@@ -192,7 +193,7 @@ class OpenFileMerger:
         report = self.report
         report.buildings_in_file += 1
         report.addresses += len(building[_ADDRESSES])
-        if building[2]:
+        if isinstance(building[2], str):
             self.municipalities_seen.add(building[2])
         identifier = building[1]
         found = stored.get(identifier) if identifier else None
@@ -250,7 +251,7 @@ class OpenFileMerger:
             self.batch.id,
             self.batch.scope,
             self.extraction_date,
-            *building[2:8],
+            *(None if value is NOT_READ else value for value in building[2:8]),
         )
 
     def _update_row(
@@ -259,11 +260,11 @@ class OpenFileMerger:
         """Update a stored register row that is not newer than the batch, and return
         whether its values or presence changed."""
         changed = False
-        # NOTE: a cell reported as invalid (a postal code with a quote inside, coordinates
-        # outside Finland) arrives as None, so it replaces a valid stored value with none.
-        # RecordMerger does the same for every source.
-        new_values = building[2:8]
         old_values = found[_ROW_VALUES]
+        new_values = tuple(
+            old if new is NOT_READ else new
+            for old, new in zip(old_values, building[2:8], strict=True)
+        )
         building_id, row_id = found[_BUILDING_ID], found[_ROW_ID]
         if new_values != old_values:
             for name, old, new in zip(VALUE_COLUMNS, old_values, new_values, strict=True):

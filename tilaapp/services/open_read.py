@@ -162,7 +162,8 @@ class SqlRows:
         and like it writes a text that several rows share once.
         """
         flat = self.flat
-        return marshal.dumps((flat.buildings, flat.values, flat.addresses, self.existing_ids))
+        values = flat.bound_values()
+        return marshal.dumps((flat.buildings, values, flat.addresses, self.existing_ids))
 
     @classmethod
     def unpacked(cls, data: bytes) -> SqlRows:

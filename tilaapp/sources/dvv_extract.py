@@ -63,6 +63,7 @@ from tilaapp.sources.records import (
     RejectionReason,
     RowProblem,
     Severity,
+    reports_not_read,
 )
 from tilaapp.sources.workbook import (
     check_workbook_file,
@@ -517,10 +518,16 @@ def _building_record(
     for target, column in header.columns.items():
         if isinstance(target, str):
             spec = FIELDS_BY_NAME[target]
-            values[target] = _convert(spec, header.cell(cells, target), column.header, problems)
+            since = len(problems.items)
+            value = _convert(spec, header.cell(cells, target), column.header, problems)
+            if not reports_not_read(problems.items, since):
+                values[target] = value
 
     if BuildingColumn.OLD_PROPERTY_IDENTIFIER in header.columns:
-        values["old_building_identifier"] = _old_building_identifier(header, cells, problems)
+        since = len(problems.items)
+        old_identifier = _old_building_identifier(header, cells, problems)
+        if not reports_not_read(problems.items, since):
+            values["old_building_identifier"] = old_identifier
 
     return BuildingRecord(
         source=Source.DVV_EXTRACT,

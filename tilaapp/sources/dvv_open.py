@@ -53,9 +53,11 @@ from tilaapp.domain.identifiers import (
 from tilaapp.domain.municipalities import merger, municipality
 from tilaapp.domain.numbers import parse_decimal, parse_integer
 from tilaapp.sources.records import (
+    NOT_READ,
     AddressRecord,
     BuildingRecord,
     FileRejected,
+    NotRead,
     ProblemKind,
     RowProblem,
     Severity,
@@ -217,16 +219,17 @@ CompactAddress = tuple[int | None, str | None, str | None, str | None, str | Non
 CompactBuilding = tuple[
     int,
     str | None,
-    str | None,
-    str | None,
-    int | None,
-    int | None,
-    str | None,
-    str | None,
+    str | NotRead | None,
+    str | NotRead | None,
+    int | NotRead | None,
+    int | NotRead | None,
+    str | NotRead | None,
+    str | NotRead | None,
     tuple[CompactAddress, ...],
 ]
 """First row, identifier, municipality, use class, north and east in thousandths of a
-metre, property identifier, postal code of address 1, and the addresses."""
+metre, property identifier, postal code of address 1, and the addresses. A value whose
+cell was not read is ``NOT_READ``."""
 COMPACT_VALUE_COLUMNS = (
     "municipality_number",
     "open_use_class",
@@ -275,10 +278,13 @@ class FlatBuildings:
     """Id and identifier of each new building."""
     values: list[object] = field(default_factory=list)
     """Id, municipality, use class, north and east in thousandths of a metre, property
-    identifier and postal code of address 1, of each building."""
+    identifier and postal code of address 1, of each building. A value whose cell was not
+    read is ``NOT_READ``: see ``bound_values``."""
     addresses: list[object] = field(default_factory=list)
     """Building id, address number, street name in Finnish and Swedish, house number and
     postal code of each address."""
+    has_not_read: bool = False
+    """Whether ``values`` contains a ``NOT_READ``."""
 
     @property
     def building_count(self) -> int:
@@ -290,16 +296,24 @@ class FlatBuildings:
 
     def municipalities(self) -> set[str]:
         """Return the municipality codes of the buildings."""
-        codes = set(self.values[1::VALUE_WIDTH])
-        codes.discard(None)
-        return codes  # type: ignore[return-value]
+        return {code for code in set(self.values[1::VALUE_WIDTH]) if isinstance(code, str)}
+
+    def bound_values(self) -> list[object]:
+        """Return ``values`` as new register rows store them: a value not read as none,
+        because such a row has no stored value to keep."""
+        if not self.has_not_read:
+            return self.values
+        return [None if value is NOT_READ else value for value in self.values]
 
     def add(self, compact: CompactBuilding, building_id: int, *, new: bool = True) -> None:
         """Append a compact building under ``building_id``, with its building row if ``new``."""
-        _, identifier, municipality_code, use, north, east, property_id, postal, addresses = compact
+        _, identifier, *values, addresses = compact
         if new:
             self.buildings += (building_id, identifier)
-        self.values += (building_id, municipality_code, use, north, east, property_id, postal)
+        self.values.append(building_id)
+        self.values += values
+        if NOT_READ in values:
+            self.has_not_read = True
         for address in addresses:
             self.addresses.append(building_id)
             self.addresses += address
@@ -1351,12 +1365,16 @@ def _chunk_end(lines: list[bytes], stop: int) -> int | None:
     return None
 
 
-def _main_postal_code(addresses: tuple[CompactAddress, ...]) -> str | None:
-    """Return the postal code of address number 1, or of the first address without one."""
-    for address in addresses:
-        if address[0] == 1:
-            return address[4]
-    return addresses[0][4]
+def _main_postal_code(
+    addresses: tuple[CompactAddress, ...], rows: list[tuple[int, list[str]]]
+) -> str | NotRead | None:
+    """Return the postal code of address number 1, or of the first address without one:
+    ``NOT_READ`` when its cell was not read."""
+    main = next((index for index, address in enumerate(addresses) if address[0] == 1), 0)
+    postal_code = addresses[main][4]
+    if postal_code is None and rows[main][1][_POSTAL_CODE].strip() not in ("", "00000"):
+        return NOT_READ
+    return postal_code
 
 
 def building_share(key: bytes, count: int) -> int:
@@ -1383,18 +1401,27 @@ def building_record(compact: CompactBuilding) -> BuildingRecord:
     values: dict[str, object] = {
         "municipality_number": municipality_code,
         "open_use_class": use_class,
-        "coordinate_north": None if north is None else Decimal(north) / 1000,
-        "coordinate_east": None if east is None else Decimal(east) / 1000,
+        "coordinate_north": _metres(north),
+        "coordinate_east": _metres(east),
         "property_identifier": property_id,
         "postal_code": postal,
     }
+    read = {name: value for name, value in values.items() if value is not NOT_READ}
     return BuildingRecord(
-        Source.DVV_OPEN, row, identifier, values, [AddressRecord(*a) for a in addresses]
+        Source.DVV_OPEN, row, identifier, read, [AddressRecord(*a) for a in addresses]
     )
 
 
+def _metres(thousandths: object) -> object:
+    """Return a coordinate of a compact building in metres; None and ``NOT_READ`` as such."""
+    if isinstance(thousandths, int):
+        return Decimal(thousandths) / 1000
+    return thousandths
+
+
 _Finding = tuple[ProblemKind, Severity, dict[str, str]]
-_CodeResult = tuple[str | None, list[_Finding]]
+_CodeResult = tuple[str | NotRead | None, list[_Finding]]
+_Coordinates = tuple[int | None, int | None] | tuple[NotRead, NotRead]
 _CodeConverter = Callable[[str], _CodeResult]
 
 
@@ -1408,8 +1435,8 @@ class _ValueParser:
         self._file = file
         self._problems = problems
         self.newest_date: datetime.date | None = None
-        self._municipalities: dict[str, tuple[str | None, list[_Finding]]] = {}
-        self._use_classes: dict[str, tuple[str | None, list[_Finding]]] = {}
+        self._municipalities: dict[str, _CodeResult] = {}
+        self._use_classes: dict[str, _CodeResult] = {}
         self._dates: dict[str, datetime.date | None] = {}
         self._fast: _FastMaps | None = None
 
@@ -1454,7 +1481,7 @@ class _ValueParser:
             north,
             east,
             self._property_identifier(number, first[_PROPERTY_IDENTIFIER]),
-            _main_postal_code(addresses),
+            _main_postal_code(addresses, run.rows),
             addresses,
         )
 
@@ -1535,9 +1562,9 @@ class _ValueParser:
         number: int,
         cell: str,
         column: int,
-        cache: dict[str, tuple[str | None, list[_Finding]]],
+        cache: dict[str, _CodeResult],
         convert: _CodeConverter,
-    ) -> tuple[str | None, list[_Finding]]:
+    ) -> _CodeResult:
         entry = cache.get(cell)
         if entry is None:
             entry = cache[cell] = convert(cell)
@@ -1545,26 +1572,26 @@ class _ValueParser:
             self._add(number, column, cell, kind, severity, **params)
         return entry
 
-    def _coordinates(
-        self, number: int, north_cell: str, east_cell: str
-    ) -> tuple[int | None, int | None]:
-        """Return both coordinates in thousandths of a metre, or neither when one is
-        invalid or they lie outside Finland."""
+    def _coordinates(self, number: int, north_cell: str, east_cell: str) -> _Coordinates:
+        """Return both coordinates in thousandths of a metre: None for empty cells, and
+        ``NOT_READ`` when one is invalid or they lie outside Finland."""
         if north_cell.isdecimal() and east_cell.isdecimal():
             # Whole metres, as the file gives them: integers are faster than Decimal.
             north, east = int(north_cell), int(east_cell)
             if NORTH_MIN <= north <= NORTH_MAX and EAST_MIN <= east <= EAST_MAX:
                 return north * 1000, east * 1000
             self._outside_finland(number, north_cell, east_cell)
-            return None, None
+            return NOT_READ, NOT_READ
 
         north_decimal = self._coordinate(number, north_cell, _NORTH)
         east_decimal = self._coordinate(number, east_cell, _EAST)
+        if north_decimal is NOT_READ or east_decimal is NOT_READ:
+            return NOT_READ, NOT_READ
         if north_decimal is None or east_decimal is None:
             return None, None
         if not (NORTH_MIN <= north_decimal <= NORTH_MAX and EAST_MIN <= east_decimal <= EAST_MAX):
             self._outside_finland(number, north_cell, east_cell)
-            return None, None
+            return NOT_READ, NOT_READ
         return _thousandths(north_decimal), _thousandths(east_decimal)
 
     def _outside_finland(self, number: int, north_cell: str, east_cell: str) -> None:
@@ -1578,21 +1605,21 @@ class _ValueParser:
             y=north_cell.strip(),
         )
 
-    def _coordinate(self, number: int, cell: str, column: int) -> Decimal | None:
+    def _coordinate(self, number: int, cell: str, column: int) -> Decimal | NotRead | None:
         try:
             return parse_decimal(cell)
         except ValueError:
             self._add(number, column, cell, ProblemKind.INVALID_NUMBER, Severity.ERROR)
-            return None
+            return NOT_READ
 
-    def _property_identifier(self, number: int, cell: str) -> str | None:
+    def _property_identifier(self, number: int, cell: str) -> str | NotRead | None:
         if _is_plain_property_identifier(cell):
             return cell
         try:
             return normalise_property_identifier(cell)
         except ValueError:
             self._add(number, _PROPERTY_IDENTIFIER, cell, ProblemKind.INVALID_VALUE, Severity.ERROR)
-            return None
+            return NOT_READ
 
     def _address_number(self, number: int, cell: str) -> int | None:
         try:
@@ -1633,12 +1660,12 @@ class _ValueParser:
         )
 
 
-def _municipality(cell: str) -> tuple[str | None, list[_Finding]]:
+def _municipality(cell: str) -> _CodeResult:
     """Return a three-digit municipality code; an unknown or merged one is kept and reported."""
     try:
         code = normalise_municipality_code(cell)
     except ValueError:
-        return None, [(ProblemKind.INVALID_VALUE, Severity.ERROR, {})]
+        return NOT_READ, [(ProblemKind.INVALID_VALUE, Severity.ERROR, {})]
     if code is None or code == "000":
         return None, []
 

@@ -71,11 +71,11 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
     ProblemKind.UNKNOWN_CODE: N_(
         "Code {code} is not in the code list of the field {field}; it was stored as it came."
     ),
-    ProblemKind.INVALID_NUMBER: N_("The value is not a number; the field was left empty."),
+    ProblemKind.INVALID_NUMBER: N_("The value is not a number, so it was not read."),
     ProblemKind.INVALID_DATE: N_(
-        "The value is not a date (YYYYMMDD, D.M.YYYY or YYYY-MM-DD); the field was left empty."
+        "The value is not a date (YYYYMMDD, D.M.YYYY or YYYY-MM-DD), so it was not read."
     ),
-    ProblemKind.INVALID_VALUE: N_("The value is not valid here; the field was left empty."),
+    ProblemKind.INVALID_VALUE: N_("The value is not valid here, so it was not read."),
     ProblemKind.UNKNOWN_MUNICIPALITY: N_(
         "Municipality code {code} is not in the list of municipalities; it was stored as it came."
     ),
@@ -94,8 +94,7 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
     ProblemKind.UNKNOWN_HEADER: N_("The column is not known to tilaapp and was not read."),
     ProblemKind.MISSING_COLUMN: N_("The sheet has no column for {field}."),
     ProblemKind.COORDINATES_OUTSIDE_FINLAND: N_(
-        "The coordinates ({x}, {y}) lie outside Finland; the building was stored without "
-        "coordinates."
+        "The coordinates ({x}, {y}) lie outside Finland, so they were not read."
     ),
     ProblemKind.NO_PROPERTIES: N_("The feature has no properties, so it was skipped."),
     ProblemKind.NO_BUILDING_KEY: N_(
@@ -130,6 +129,35 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
         "value was checked."
     ),
 }
+
+
+NOT_READ_KINDS = frozenset(
+    {
+        ProblemKind.INVALID_NUMBER,
+        ProblemKind.INVALID_DATE,
+        ProblemKind.INVALID_VALUE,
+        ProblemKind.COORDINATES_OUTSIDE_FINLAND,
+    }
+)
+"""Problems of a cell whose value was not read. A reader leaves such a field out of its
+``BuildingRecord``, so that an import keeps the value stored from an earlier file."""
+
+
+class NotRead(enum.Enum):
+    """The marker of a value that was not read, where a value is expected in its place."""
+
+    VALUE = "not read"
+
+
+NOT_READ = NotRead.VALUE
+"""A register value of a ``CompactBuilding`` whose cell was not read (see
+``NOT_READ_KINDS``): an import keeps the stored value, and a new row gets none."""
+
+
+def reports_not_read(problems: list[RowProblem], since: int) -> bool:
+    """Return whether a problem from index ``since`` of ``problems`` on reports a cell
+    that was not read."""
+    return any(problem.kind in NOT_READ_KINDS for problem in problems[since:])
 
 
 @dataclass(frozen=True)
@@ -192,8 +220,8 @@ class BuildingRecord:
 
     ``values`` maps field names of ``tilaapp.domain.fields.REGISTER_FIELDS`` to typed
     values: ``str`` for text and codes, ``Decimal``, ``int``, ``bool`` and
-    ``PartialDate``. A field absent from ``values`` was not in the file; a field present
-    with None was in the file and empty.
+    ``PartialDate``. A field absent from ``values`` was not in the file or its cell was not
+    read (``NOT_READ_KINDS``); a field present with None was in the file and empty.
     """
 
     source: Source

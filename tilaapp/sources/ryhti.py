@@ -56,6 +56,7 @@ from tilaapp.sources.records import (
     RejectionReason,
     RowProblem,
     Severity,
+    reports_not_read,
 )
 
 logger = logging.getLogger(__name__)
@@ -951,12 +952,17 @@ def _building_record(
     for name, field_name in BUILDING_PROPERTY_FIELDS.items():
         if name in properties:
             spec = FIELDS_BY_NAME[field_name]
-            values[field_name] = _convert(spec, properties[name], name, problems)
+            since = len(problems.items)
+            value = _convert(spec, properties[name], name, problems)
+            if not reports_not_read(problems.items, since):
+                values[field_name] = value
 
     if GEOMETRY_COLUMN in feature:
+        since = len(problems.items)
         east, north = _coordinates(feature[GEOMETRY_COLUMN], units, problems)
-        values["coordinate_east"] = east
-        values["coordinate_north"] = north
+        if not reports_not_read(problems.items, since):
+            values["coordinate_east"] = east
+            values["coordinate_north"] = north
 
     return BuildingRecord(
         source=Source.RYHTI,
@@ -1168,7 +1174,7 @@ def _convert_code(
 ) -> object:
     """Return the code of a code-list URI, or of a bare code, of the field's Ryhti list.
 
-    A URI of another list is reported and left empty. An unknown code is kept and reported.
+    A URI of another list is reported and not read. An unknown code is kept and reported.
     """
     text = _text(value)
     if text is None:
