@@ -1011,6 +1011,31 @@ def test_chunked_read_matches_line_by_line(
     assert len({problem.kind for problem in chunked.problems}) >= 10
 
 
+@pytest.mark.parametrize("chunk_lines", [1, 3, 64, 100_000])
+def test_filtered_chunks_match_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
+) -> None:
+    rows = [*_rows_with_problems(), *_rows_with_quotes(), *damaged_synthetic_rows()]
+    path = write_opt(tmp_path / "problems.OPT", rows)
+    codes = frozenset({"091", "049", "999", "837"})
+    monkeypatch.setattr(dvv_open, "BLOCK_SIZE", 4096)
+    chunked = DvvOpenReader(path, municipalities=codes)
+    with monkeypatch.context() as line_by_line_only:
+        line_by_line_only.setattr(
+            dvv_open._RowReader, "found_buildings", dvv_open._RowReader.buildings
+        )
+        line_by_line = DvvOpenReader(path, municipalities=codes)
+        expected = list(line_by_line.read_compact())
+    monkeypatch.setattr(dvv_open, "CHUNK_LINES", chunk_lines)
+
+    assert list(chunked.read_compact()) == expected
+    # A building's problems are reported when it ends, which a chunk ends sooner.
+    assert _in_order(chunked.problems) == _in_order(line_by_line.problems)
+    assert chunked.rows_read == line_by_line.rows_read
+    assert len(expected) > 100
+    assert len({problem.kind for problem in chunked.problems}) >= 8
+
+
 def _rows_with_quotes() -> list[Row]:
     """Rows of many buildings with stray quotes in code and text columns among them."""
     good = list(synthetic_rows(300, seed=13))

@@ -422,6 +422,8 @@ class DvvOpenReader:
         if self._municipalities is None and share is None:
             for flat in self.read_flat(0, 1):
                 yield from flat.compact_buildings()
+        elif share is None:
+            yield from self._reading(lambda rows, source: rows.found_buildings(self._lines(source)))
         else:
             yield from self._reading(
                 lambda rows, source: rows.buildings(self._lines(source), share)
@@ -875,6 +877,24 @@ class _RowReader:
         yield from self._take(lines, share)
         yield from self._flush()
 
+    def found_buildings(self, lines: Iterator[_Line]) -> Iterator[CompactBuilding]:
+        """Yield the buildings of the rows that a filtered scan found, as ``buildings``
+        does, reading each stretch of consecutive found lines as a chunk where it can.
+
+        A stretch whose first line continues the building of the stretch before is read
+        with it, line by line.
+        """
+        for group in _line_groups(lines):
+            first_number = group[0][0]
+            chunk = [line for _, line, _ in group]
+            consecutive = group[-1][0] - first_number == len(group) - 1
+            batch = FlatBuildings()
+            if consecutive and self._fast_chunk(chunk, first_number, 0, batch):
+                yield from batch.compact_buildings()
+            else:
+                yield from self._take(iter(group))
+                yield from self._flush()
+
     def flat_batches(
         self,
         blocks: Iterator[bytes],
@@ -1309,6 +1329,30 @@ def _last_line(lines: list[bytes], number: int, previous: tuple[bytes, int]) -> 
         if raw and not raw.isspace():
             return raw, number + index
     return previous
+
+
+def _line_groups(lines: Iterator[_Line]) -> Iterator[list[_Line]]:
+    """Yield found ``lines`` in groups that end where a building ends.
+
+    A group is a stretch of consecutive line numbers, joined with a stretch after it whose
+    first line continues its last building. A long stretch is cut where the identifier
+    changes after ``CHUNK_LINES`` lines.
+    """
+    group: list[_Line] = []
+    for line in lines:
+        number, raw, continues = line
+        if group:
+            previous_number, previous_raw, _ = group[-1]
+            if number != previous_number + 1:
+                cut = not continues
+            else:
+                cut = len(group) >= CHUNK_LINES and _line_key(raw) != _line_key(previous_raw)
+            if cut:
+                yield group
+                group = []
+        group.append(line)
+    if group:
+        yield group
 
 
 def _chunks(blocks: Iterator[bytes]) -> Iterator[tuple[list[bytes], int]]:
