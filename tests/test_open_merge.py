@@ -100,6 +100,18 @@ def _with_cells_not_read(rows: list[Row]) -> list[Row]:
     return [replace(OptRow(*row), **damage.get(row[0], {})).cells() for row in rows]
 
 
+def _with_rows_not_read(rows: list[Row]) -> list[Row]:
+    """Return ``rows`` with 15 columns in the second row of buildings 7 and 8, and a new
+    building 14 of two rows whose second row has 15 columns."""
+    cut = {valid_prt(7), valid_prt(8)}
+    damaged: list[Row] = []
+    for cells in rows:
+        short = cells[0] in cut and cells[6] == "2"
+        damaged.append(";".join(cells[:15]) if short else cells)
+    fourteen = _rows(14, addresses=2, extraction_date=rows[0][15])
+    return [*damaged, fourteen[0], ";".join(fourteen[1][:15])]
+
+
 def _with_problems(rows: list[Row]) -> list[Row]:
     """Rows with a malformed identifier, a short row, a repeated row, an unknown
     municipality, a failing check character and rows of one building apart."""
@@ -235,6 +247,7 @@ SCENARIOS: dict[str, list[Step]] = {
     ],
     "row problems": [Step(A), Step(_with_problems(B))],
     "cells not read": [Step(A), Step(_with_cells_not_read(_file_a("20250101")))],
+    "rows not read": [Step(A), Step(_with_rows_not_read(_file_a("20250101")))],
     "cut last row": [Step(A), Step(B, cut=True)],
     "other source": [
         Step(extract=True),
@@ -292,12 +305,19 @@ def test_scenario_counts_and_history_fields(
     assert fields == {*VALUE_COLUMNS, "addresses", "present_in_source"}
 
 
+def _batch_merged(
+    tmp_path: Path, scenario: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Outcome, Path]:
+    """Run ``scenario`` with the batch merge; return its outcome and database."""
+    steps = SCENARIOS[scenario]
+    outcome = _run(tmp_path / "batches", steps, _step_files(tmp_path, steps), monkeypatch)
+    return outcome, tmp_path / "batches" / "db.sqlite"
+
+
 def test_cells_not_read_keep_stored_values(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    steps = SCENARIOS["cells not read"]
-    outcome = _run(tmp_path / "batches", steps, _step_files(tmp_path, steps), monkeypatch)
-    db = tmp_path / "batches" / "db.sqlite"
+    outcome, db = _batch_merged(tmp_path, "cells not read", monkeypatch)
     query = f"SELECT {', '.join(VALUE_COLUMNS)} FROM register_value ORDER BY building_id"
     first = tmp_path / "first.sqlite"
     import_files(first, [write_opt(tmp_path / "a.OPT", A)], ImportOptions())
@@ -310,6 +330,31 @@ def test_cells_not_read_keep_stored_values(
     kinds = {kind for _row, kind, _column, _value in outcome.reports[-1][0]["problems"]}
     assert kinds == {"invalid_value", "invalid_number", "coordinates_outside_finland"}
     assert outcome.reports[-1][0]["counts"]["unchanged"] == 11
+
+
+def test_rows_not_read_keep_stored_addresses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcome, db = _batch_merged(tmp_path, "rows not read", monkeypatch)
+    query = (
+        "SELECT permanent_building_identifier, address_number, street_name_fi "
+        "FROM building_address JOIN building ON building.id = building_id "
+        "WHERE permanent_building_identifier IN (?, ?, ?) ORDER BY building_id, address_number"
+    )
+
+    with closing(sqlite3.connect(db)) as connection:
+        addresses = connection.execute(query, [valid_prt(n) for n in (7, 8, 14)]).fetchall()
+        history = connection.execute("SELECT building_id, field FROM change_history").fetchall()
+    assert addresses == [
+        (valid_prt(7), 1, STREETS[0]),
+        (valid_prt(7), 2, STREETS[1]),
+        (valid_prt(8), 1, STREETS[0]),
+        (valid_prt(8), 2, STREETS[1]),
+        (valid_prt(14), 1, STREETS[0]),
+    ]
+    assert history == []
+    counts = outcome.reports[-1][0]["counts"]
+    assert (counts["added"], counts["updated"], counts["unchanged"]) == (1, 0, 12)
 
 
 def _last_report(tmp_path: Path, scenario: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

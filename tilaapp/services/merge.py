@@ -211,7 +211,9 @@ class RecordMerger:
         if outcome is _Outcome.OLDER:
             self.report.older_than_stored += 1
             return
-        addresses_changed = self._replace_addresses(building_id, record.addresses)
+        addresses_changed = False
+        if record.addresses_complete or building_id not in self.stored_addresses:
+            addresses_changed = self._replace_addresses(building_id, record.addresses)
         self._replace_owners(building_id, record.owners)
         if outcome is _Outcome.CHANGED or addresses_changed:
             self.report.updated += 1

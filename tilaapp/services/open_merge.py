@@ -34,6 +34,7 @@ from tilaapp.sources.dvv_open import (
     CompactAddress,
     CompactBuilding,
     DvvOpenReader,
+    PartialAddresses,
 )
 from tilaapp.sources.records import NOT_READ
 from tilaapp.storage.models import BuildingOrigin, ImportBatch
@@ -220,9 +221,11 @@ class OpenFileMerger:
         if identifier:
             changes.merged_ids[identifier] = building_id
         stored_addresses = addresses.get(building_id, [])
-        addresses_changed = self._replace_addresses(
-            building_id, building, stored_addresses, changes
-        )
+        addresses_changed = False
+        if not (stored_addresses and isinstance(building[_ADDRESSES], PartialAddresses)):
+            addresses_changed = self._replace_addresses(
+                building_id, building, stored_addresses, changes
+            )
         if self.has_owners:
             changes.owners_cleared.append((building_id, self.source))
         if changed or addresses_changed:

@@ -216,6 +216,11 @@ _Line = tuple[int, bytes, bool]
 
 CompactAddress = tuple[int | None, str | None, str | None, str | None, str | None]
 """Address number, street name in Finnish and Swedish, house number, postal code."""
+
+
+class PartialAddresses(tuple[CompactAddress, ...]):
+    """The addresses of a building one of whose rows was not read. An import keeps the
+    addresses stored for the building, and a new building gets these."""
 CompactBuilding = tuple[
     int,
     str | None,
@@ -285,6 +290,8 @@ class FlatBuildings:
     postal code of each address."""
     has_not_read: bool = False
     """Whether ``values`` contains a ``NOT_READ``."""
+    partial: set[int] = field(default_factory=set)
+    """Ids of the buildings whose addresses are ``PartialAddresses``."""
 
     @property
     def building_count(self) -> int:
@@ -314,6 +321,8 @@ class FlatBuildings:
         self.values += values
         if NOT_READ in values:
             self.has_not_read = True
+        if isinstance(addresses, PartialAddresses):
+            self.partial.add(building_id)
         for address in addresses:
             self.addresses.append(building_id)
             self.addresses += address
@@ -329,12 +338,13 @@ class FlatBuildings:
         position = 0
         for index, start in enumerate(range(0, len(values), VALUE_WIDTH)):
             building_id = values[start]
-            own = []
+            own: list[CompactAddress] = []
             while position < end and addresses[position] == building_id:
-                own.append(tuple(addresses[position + 1 : position + ADDRESS_WIDTH]))
+                own.append(tuple(addresses[position + 1 : position + ADDRESS_WIDTH]))  # type: ignore[arg-type]
                 position += ADDRESS_WIDTH
+            found = PartialAddresses(own) if building_id in self.partial else tuple(own)
             yield (building_id, identifiers[index], *values[start + 1 : start + VALUE_WIDTH],
-                   tuple(own))  # type: ignore[misc]  # fmt: skip
+                   found)  # type: ignore[misc]  # fmt: skip
 
 
 class DvvOpenReader:
@@ -780,6 +790,8 @@ class _Run:
     usable: bool = False
     """Whether rows of the run are kept: the identifier is well formed and new."""
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    partial: bool = False
+    """Whether a row of the building was not read, so that not all its addresses are known."""
 
 
 class _SharedTexts(dict[bytes, str | None]):
@@ -1198,6 +1210,7 @@ class _RowReader:
 
         if run.identifier is not None:
             self.unread_identifiers.add(run.identifier)
+        run.partial = True
         text = ";".join(cells)
         self._problem(
             number,
@@ -1452,7 +1465,12 @@ def building_record(compact: CompactBuilding) -> BuildingRecord:
     }
     read = {name: value for name, value in values.items() if value is not NOT_READ}
     return BuildingRecord(
-        Source.DVV_OPEN, row, identifier, read, [AddressRecord(*a) for a in addresses]
+        Source.DVV_OPEN,
+        row,
+        identifier,
+        read,
+        [AddressRecord(*a) for a in addresses],
+        addresses_complete=not isinstance(addresses, PartialAddresses),
     )
 
 
@@ -1517,6 +1535,8 @@ class _ValueParser:
                 number, first[_USE_CLASS], _USE_CLASS, self._use_classes, _use_class
             )
         addresses = tuple(self._address(row_number, cells) for row_number, cells in run.rows)
+        if run.partial:
+            addresses = PartialAddresses(addresses)
         return (
             number,
             run.identifier,

@@ -230,6 +230,9 @@ class BuildingRecord:
     values: dict[str, Any] = field(default_factory=dict)
     addresses: list[AddressRecord] = field(default_factory=list)
     owners: list[OwnerRecord] = field(default_factory=list)
+    addresses_complete: bool = True
+    """False when a row of the building was not read, so that ``addresses`` may lack some:
+    an import then keeps the addresses stored for the building."""
 
     @property
     def old_building_identifier(self) -> str | None:
