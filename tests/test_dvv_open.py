@@ -728,6 +728,29 @@ def test_sniff_quoted_first_row(tmp_path: Path) -> None:
     assert sniff_dvv_open(write(tmp_path, [row(f'"{PRT_1}"', municipality='"091"')]))
 
 
+@pytest.mark.parametrize(
+    ("first", "kind"),
+    [
+        (row(PRT_1, municipality="39A"), ProblemKind.INVALID_VALUE),
+        (";".join(row(PRT_1)[:15]), ProblemKind.WRONG_COLUMN_COUNT),
+    ],
+)
+def test_damaged_first_row_is_reported(
+    tmp_path: Path, first: Row, kind: ProblemKind
+) -> None:
+    path = write(tmp_path, [first, row(PRT_2), row(PRT_3)])
+    assert sniff_dvv_open(path)
+    records, reader = read(path)
+    assert [record.permanent_building_identifier for record in records][-2:] == [PRT_2, PRT_3]
+    assert [(problem.row, problem.kind) for problem in reader.problems] == [(1, kind)]
+
+
+def test_sniff_other_file_of_many_lines(tmp_path: Path) -> None:
+    path = tmp_path / "other.OPT"
+    path.write_text("".join(f"{n};{n * 2};x\n" for n in range(100)), encoding="ascii")
+    assert not sniff_dvv_open(path)
+
+
 def test_sniff_workbook_zip(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
     with zipfile.ZipFile(path, "w") as archive:

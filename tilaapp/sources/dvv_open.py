@@ -84,6 +84,8 @@ COLUMN_COUNT = 16
 BLOCK_SIZE = 4 * 1024 * 1024
 """Bytes read at a time, extended to the next line end."""
 CHUNK_LINES = 2000
+# Lines at the start of a file of which one must look like a row of the open address file.
+SNIFF_LINES = 10
 """Minimum lines in a chunk of the unfiltered read. One damaged line slows its whole chunk."""
 
 # Column names as DVV's description of the file gives them.
@@ -174,17 +176,21 @@ def open_file_size(path: Path) -> int:
 def sniff_dvv_open(path: Path) -> bool:
     """Return whether ``path``, or the text member of an archive, is an open address file.
 
-    The first non-blank line must have 16 ``;``-separated columns, a first column that is
-    empty or ten letters and digits, and a three-digit second column.
+    One of the first ``SNIFF_LINES`` non-blank lines must have 16 ``;``-separated columns,
+    a first column that is empty or ten letters and digits, and a three-digit second
+    column. So a file whose first row is damaged is read, and the row is reported.
     """
     try:
         with open_text_source(
             path, declared_encoding=DECLARED_ENCODING, member_suffixes=MEMBER_SUFFIXES
         ) as source:
-            line = _first_line(source)
+            lines = _first_lines(source, SNIFF_LINES)
     except (FileRejected, SourceReadError, OSError):
         return False
+    return any(map(_looks_like_row, lines))
 
+
+def _looks_like_row(line: str) -> bool:
     cells = _split_cells(line)
     if cells is None:
         return False
@@ -194,11 +200,15 @@ def sniff_dvv_open(path: Path) -> bool:
     )
 
 
+def _first_lines(source: TextSource, count: int) -> list[str]:
+    """Return up to ``count`` non-blank lines of the start of ``source``; the last may be
+    cut short."""
+    lines = [raw for raw in source.head.split(b"\n") if raw.strip()][:count]
+    return [raw.rstrip(b"\r").decode(source.stream_encoding, "replace") for raw in lines]
+
+
 def _first_line(source: TextSource) -> str:
-    for raw in source.head.split(b"\n"):
-        if raw.strip():
-            return raw.rstrip(b"\r").decode(source.stream_encoding, "replace")
-    return ""
+    return next(iter(_first_lines(source, 1)), "")
 
 
 def _split_cells(line: str) -> list[str] | None:
@@ -213,14 +223,11 @@ def _split_cells(line: str) -> list[str] | None:
 
 
 _Line = tuple[int, bytes, bool]
+"""A line number, the line's bytes without the line feed, and whether the line can continue
+the building of the previous line: no row with another identifier is between them."""
 
 CompactAddress = tuple[int | None, str | None, str | None, str | None, str | None]
 """Address number, street name in Finnish and Swedish, house number, postal code."""
-
-
-class PartialAddresses(tuple[CompactAddress, ...]):
-    """The addresses of a building one of whose rows was not read. An import keeps the
-    addresses stored for the building, and a new building gets these."""
 CompactBuilding = tuple[
     int,
     str | None,
@@ -245,8 +252,10 @@ COMPACT_VALUE_COLUMNS = (
 )
 """The register columns of items 2 to 7 of a compact building, in their order."""
 
-"""A line number, the line's bytes without the line feed, and whether the line can continue
-the building of the previous line: no row with another identifier is between them."""
+
+class PartialAddresses(tuple[CompactAddress, ...]):
+    """The addresses of a building one of whose rows was not read. An import keeps the
+    addresses stored for the building, and a new building gets these."""
 
 
 class HandedOffChunk(NamedTuple):
