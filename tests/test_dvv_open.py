@@ -181,7 +181,7 @@ def test_read_invalid_date_reported_once(tmp_path: Path) -> None:
     records, reader = read(write(tmp_path, rows))
     assert len(records) == 2
     assert kinds(reader.problems) == [ProblemKind.INVALID_DATE]
-    assert reader.problems[0].column == "Tietojen poimintapäivä"
+    assert reader.problems[0].column == "16 Tietojen poimintapäivä"
     assert reader.extraction_date is None
 
 
@@ -339,7 +339,7 @@ def test_read_quoted_postal_code_kept(tmp_path: Path, cell: str) -> None:
     assert kinds(reader.problems) == [ProblemKind.QUOTE_REMOVED]
     problem = reader.problems[0]
     assert problem.severity is Severity.WARNING
-    assert (problem.row, problem.column, problem.value) == (2, "Postinumero", cell)
+    assert (problem.row, problem.column, problem.value) == (2, "11 Postinumero", cell)
     assert "quote" in problem.message()
 
 
@@ -474,7 +474,7 @@ def test_read_unknown_municipality(tmp_path: Path) -> None:
     assert kinds(reader.problems) == [ProblemKind.UNKNOWN_MUNICIPALITY]
     problem = reader.problems[0]
     assert problem.severity is Severity.WARNING
-    assert problem.column == "Sijaintikunta"
+    assert problem.column == "2 Sijaintikunta"
     assert problem.value == "999"
 
 
@@ -502,7 +502,7 @@ def test_read_unknown_use_class(tmp_path: Path) -> None:
     records, reader = read(write(tmp_path, [row(use_class="7")]))
     assert records[0].values["open_use_class"] == "7"
     assert kinds(reader.problems) == [ProblemKind.UNKNOWN_CODE]
-    assert reader.problems[0].column == "Käyttötarkoitus"
+    assert reader.problems[0].column == "4 Käyttötarkoitus"
 
 
 @pytest.mark.parametrize(
@@ -534,7 +534,7 @@ def test_read_invalid_coordinate(tmp_path: Path) -> None:
     assert "coordinate_north" not in records[0].values
     assert "coordinate_east" not in records[0].values
     assert kinds(reader.problems) == [ProblemKind.INVALID_NUMBER]
-    assert reader.problems[0].column == "Pohjoiskoordinaatti"
+    assert reader.problems[0].column == "5 Pohjoiskoordinaatti"
 
 
 def test_read_decimal_coordinates(tmp_path: Path) -> None:
@@ -550,7 +550,7 @@ def test_read_malformed_identifier(tmp_path: Path) -> None:
     assert kinds(reader.problems) == [ProblemKind.MALFORMED_IDENTIFIER] * 2
     problem = reader.problems[0]
     assert problem.severity is Severity.ERROR
-    assert problem.column == "Rakennustunnus"
+    assert problem.column == "1 Rakennustunnus"
     assert problem.value == "12345"
 
 
@@ -601,7 +601,7 @@ def test_read_invalid_property_identifier(tmp_path: Path) -> None:
     records, reader = read(write(tmp_path, [row(property_identifier="91-1-x")]))
     assert "property_identifier" not in records[0].values
     assert kinds(reader.problems) == [ProblemKind.INVALID_VALUE]
-    assert reader.problems[0].column == "Sijaintikiinteistö"
+    assert reader.problems[0].column == "15 Sijaintikiinteistö"
 
 
 def test_read_hyphenated_property_identifier(tmp_path: Path) -> None:
@@ -620,7 +620,7 @@ def test_read_invalid_postal_code(tmp_path: Path) -> None:
     records, reader = read(write(tmp_path, [row(postal_code="0010")]))
     assert records[0].addresses[0].postal_code is None
     assert kinds(reader.problems) == [ProblemKind.INVALID_VALUE]
-    assert reader.problems[0].column == "Postinumero"
+    assert reader.problems[0].column == "11 Postinumero"
 
 
 def test_read_invalid_address_number(tmp_path: Path) -> None:

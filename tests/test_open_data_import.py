@@ -478,7 +478,7 @@ def test_reimport_quoted_postal_code(
     report = _import(db, write_opt(tmp_path / "Suomi_osoitteet_2024-06-15.OPT", [quoted]))
     problem = report.files[0].problems[0]
     assert len(report.files[0].problems) == 1
-    assert (problem.row, problem.column, problem.value) == (1, "Postinumero", '"00100')
+    assert (problem.row, problem.column, problem.value) == (1, "11 Postinumero", '"00100')
     assert (problem.kind.value, problem.severity.value) == ("quote_removed", "warning")
     details = _show(capsys, db, prt)
     assert details["fields"]["postal_code"]["in_use"]["value"] == "00100"

@@ -84,12 +84,12 @@ COLUMN_COUNT = 16
 BLOCK_SIZE = 4 * 1024 * 1024
 """Bytes read at a time, extended to the next line end."""
 CHUNK_LINES = 2000
+"""Minimum lines in a chunk of the unfiltered read. One damaged line slows its whole chunk."""
 # Lines at the start of a file of which one must look like a row of the open address file.
 SNIFF_LINES = 10
-"""Minimum lines in a chunk of the unfiltered read. One damaged line slows its whole chunk."""
 
 # Column names as DVV's description of the file gives them.
-COLUMNS: tuple[str, ...] = (
+_COLUMN_NAMES = (
     "Rakennustunnus",
     "Sijaintikunta",
     "Maakunta",
@@ -107,6 +107,8 @@ COLUMNS: tuple[str, ...] = (
     "Sijaintikiinteistö",
     "Tietojen poimintapäivä",
 )
+# The file has no header, so a problem names a column by its number too.
+COLUMNS = tuple(f"{number} {name}" for number, name in enumerate(_COLUMN_NAMES, start=1))
 _PRT = 0
 _MUNICIPALITY = 1
 _USE_CLASS = 3
