@@ -314,6 +314,21 @@ def test_newer_extract_invalid_cell_keeps_stored_value(
     assert field["register"]["dvv_extract"]["extraction_date"] == "2025-01-15"
 
 
+def test_problem_with_header_line_break_stays_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    buildings = sample_buildings()
+    buildings[0] = dataclasses.replace(buildings[0], completion_date="31.13.2020")
+    path = write_extract(tmp_path / "dates.xlsx", buildings)
+
+    main(["--lang", "en", "import", str(path), "--db", str(tmp_path / "d.sqlite"),
+          "--extraction-date", "2024-03-15"])  # fmt: skip
+
+    output = capsys.readouterr().out
+    [line] = [line for line in output.splitlines() if "31.13.2020" in line]
+    assert "column Valmis-tumis- päivä, value “31.13.2020”" in line
+
+
 def test_absent_building_is_kept(
     db: Path, extract: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -134,19 +134,25 @@ def _imported_before_text(report: FileReport) -> str:
 def _problem_text(problem: RowProblem) -> str:
     place = []
     if problem.sheet:
-        place.append(_("sheet {sheet}").format(sheet=problem.sheet))
+        place.append(_("sheet {sheet}").format(sheet=_one_line(problem.sheet)))
     if problem.row is not None:
         place.append(_("row {row}").format(row=problem.row))
     if problem.column:
-        place.append(_("column {column}").format(column=problem.column))
+        place.append(_("column {column}").format(column=_one_line(problem.column)))
     if problem.value is not None:
-        place.append(_("value “{value}”").format(value=problem.value))
+        place.append(_("value “{value}”").format(value=_one_line(problem.value)))
     severity = _("error") if problem.severity.value == "error" else _("warning")
     # A problem of the whole file, such as a cut last row, has no place.
     parts = (
         [severity, ", ".join(place), problem.message()] if place else [severity, problem.message()]
     )
     return "  " + ": ".join(parts)
+
+
+def _one_line(text: str) -> str:
+    """Return ``text`` with each line break as a space, as workbook headers have them
+    ("Valmis-tumis-⏎päivä"), so that a problem stays on one line of the report."""
+    return " ".join(text.splitlines()) if "\n" in text or "\r" in text else text
 
 
 def _file_text(report: FileReport) -> list[str]:
