@@ -431,6 +431,13 @@ def test_check_not_found(tmp_path: Path) -> None:
     assert rejection(tmp_path / "missing.OPT") is RejectionReason.NOT_FOUND
 
 
+def test_missing_file_named_with_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "folder" / "missing.OPT"
+    with pytest.raises(FileRejected) as rejected:
+        DvvOpenReader(path).check()
+    assert str(path) in rejected.value.message()
+
+
 def test_check_empty(tmp_path: Path) -> None:
     path = tmp_path / FILE_NAME
     path.write_bytes(b"")

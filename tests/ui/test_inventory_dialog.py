@@ -174,7 +174,7 @@ def wait_for_status(qtbot: QtBot, dialog: InventoryImportDialog) -> str:
     ("name", "content", "expected"),
     [
         ("tyhja.csv", b"", "The file tyhja.csv is empty."),
-        ("puuttuu.csv", None, "The file puuttuu.csv was not found."),
+        ("puuttuu.csv", None, "puuttuu.csv was not found."),
         ("teksti.xlsx", b"Nimi;Osoite\nKoulu;Kuja 1\n", "is not an Excel workbook"),
     ],
 )

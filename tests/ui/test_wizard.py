@@ -394,7 +394,8 @@ def test_file_unreadable_reason(qtbot: QtBot, file_page: FilePage, tmp_path: Pat
 def test_file_missing_reason(qtbot: QtBot, file_page: FilePage, tmp_path: Path) -> None:
     with qtbot.waitSignal(file_page.file_checked, timeout=TIMEOUT_MS):
         file_page.set_file(tmp_path / "gone.xlsx")
-    assert file_page.problem.text.text() == "The file gone.xlsx was not found."
+    gone = tmp_path / "gone.xlsx"
+    assert file_page.problem.text.text() == f"The file {gone} was not found."
 
 
 def test_file_format_shown(qtbot: QtBot, file_page: FilePage, extract: Path) -> None:
@@ -588,7 +589,7 @@ def test_wizard_failed_import_retry(
     page = wizard.import_page
     with qtbot.waitSignal(page.import_failed, timeout=TIMEOUT_MS):
         wizard.next()
-    assert page.problem.text.text() == "The file extract.xlsx was not found."
+    assert page.problem.text.text() == f"The file {extract} was not found."
     assert not db.exists()
 
     write_extract(extract, sample_buildings())

@@ -353,7 +353,9 @@ class FileRejected(Exception):
     def __init__(self, path: Path, reason: RejectionReason, **params: str) -> None:
         self.path = path
         self.reason = reason
-        self.params = {"file": path.name, **params}
+        # A file that is missing is named as given, so that its folder shows too.
+        name = str(path) if reason is RejectionReason.NOT_FOUND else path.name
+        self.params = {"file": name, **params}
         super().__init__(f"{path}: {reason.value} {params}")
 
     def message(self) -> str:
