@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime
 import json
 import logging
@@ -67,6 +68,8 @@ PANDAS_OPTIONS = (
 )
 
 MEMORY_LIMIT_MB = 500.0
+# Runs of each case. The machine's load moves single runs by 5 to 10 %.
+DEFAULT_ROUNDS = 3
 RATIO_LIMITS = {"a": 0.25, "b": 0.4, "c": 2.0}
 
 # Tables of tilaapp's database that hold buildings and their addresses.
@@ -87,6 +90,8 @@ class Case:
     skipped: str | None = None
     """Reason the case was not measured, or None."""
     result: Measurement | None = None
+    """The round of median wall time, with the largest memory readings of all rounds."""
+    rounds: list[Measurement] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
 
     @property
@@ -120,6 +125,8 @@ class Run:
     extra: list[Case] = field(default_factory=list)
     """Commands run after the measured cases to check their results."""
     memory_floor_mb: float = 0.0
+    rounds: int = 1
+    """Times each case runs."""
     started: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))
 
     def case(self, key: str) -> Case:
@@ -226,30 +233,69 @@ def build_cases(run: Run, skip_pandas: bool) -> list[Case]:
     ]
 
 
-def measure_cases(run: Run, timeout: float) -> None:
+def measure_cases(run: Run, timeout: float, rounds: int) -> None:
+    """Run every case ``rounds`` times, the cases one after another in each round."""
+    for number in range(1, rounds + 1):
+        for case in run.cases:
+            if case.skipped:
+                log.info("Skipping %s: %s", case.label, case.skipped)
+                continue
+            log.info("Round %d of %d: running %s", number, rounds, case.label)
+            measurement = measure_case(case, timeout)
+            if measurement is not None:
+                case.rounds.append(measurement)
     for case in run.cases:
-        if case.skipped:
-            log.info("Skipping %s: %s", case.label, case.skipped)
-            continue
-        # The cases before have left their output files' pages to be written back, which
-        # the kernel would otherwise do while this case runs.
-        os.sync()
-        log.info("Running %s", case.label)
-        try:
-            case.result = run_measured(case.command, stdin_path=case.stdin, timeout_seconds=timeout)
-        except OSError as error:
-            case.skipped = f"could not start {case.command[0]}: {error}"
-            log.warning("%s: %s", case.label, case.skipped)
-            continue
-        log.info(
-            "%s: %.1f s, %.0f MB, exit status %d",
-            case.label,
-            case.result.wall_seconds,
-            case.result.peak_mb,
-            case.result.exit_code,
-        )
-        if not case.result.succeeded:
-            log.warning("%s failed: %s", case.label, case.failure())
+        if case.rounds:
+            case.result = summary_measurement(case.rounds)
+
+
+def measure_case(case: Case, timeout: float) -> Measurement | None:
+    """Run ``case`` once on a new output, or return None when it cannot start."""
+    remove_output(case)
+    # The cases before have left their output files' pages to be written back, which
+    # the kernel would otherwise do while this case runs.
+    os.sync()
+    try:
+        result = run_measured(case.command, stdin_path=case.stdin, timeout_seconds=timeout)
+    except OSError as error:
+        case.skipped = f"could not start {case.command[0]}: {error}"
+        log.warning("%s: %s", case.label, case.skipped)
+        return None
+    log.info(
+        "%s: %.1f s, %.0f MB, exit status %d",
+        case.label,
+        result.wall_seconds,
+        result.peak_mb,
+        result.exit_code,
+    )
+    if not result.succeeded:
+        log.warning("%s failed, exit status %d", case.label, result.exit_code)
+    return result
+
+
+def remove_output(case: Case) -> None:
+    """Remove what an earlier round of ``case`` wrote, so that each round starts anew."""
+    if case.output is None:
+        return
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{case.output}{suffix}").unlink(missing_ok=True)
+
+
+def summary_measurement(rounds: list[Measurement]) -> Measurement:
+    """Return the round of median wall time with the largest memory readings of all
+    rounds, or the first failed round."""
+    failed = [result for result in rounds if not result.succeeded]
+    if failed:
+        return failed[0]
+    ordered = sorted(rounds, key=lambda result: result.wall_seconds)
+    # With an even number of rounds, the slower of the middle two.
+    median = ordered[len(ordered) // 2]
+    groups = [result.group_rss_mb for result in rounds if result.group_rss_mb is not None]
+    return dataclasses.replace(
+        median,
+        max_rss_mb=max(result.max_rss_mb for result in rounds),
+        group_rss_mb=max(groups) if groups else None,
+    )
 
 
 # Checks of the results, outside the timing.
@@ -558,13 +604,18 @@ def results_table(run: Run) -> list[str]:
     reference = run.case("sqlite")
     lines = [
         "| Case | Wall time (s) | Peak RSS, largest process (MB) "
-        "| Peak RSS, sum of processes (MB) | Time / .import | Output (MB) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| Peak RSS, sum of processes (MB) | Time / .import | Output (MB) | Rounds (s) |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for case in [*run.cases, *run.extra]:
-        cells = [case.label, *result_cells(case, reference)]
+        cells = [case.label, *result_cells(case, reference), rounds_cell(case)]
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return lines
+
+
+def rounds_cell(case: Case) -> str:
+    """Return the wall times of the case's rounds, in the order they ran."""
+    return ", ".join(f"{result.wall_seconds:.1f}" for result in case.rounds)
 
 
 def targets_table(targets: list[Target]) -> list[str]:
@@ -683,10 +734,15 @@ def section_text(run: Run, targets: list[Target]) -> str:
         "",
         "Written by `python benchmarks/run_national.py` (see benchmarks/README.md). All",
         "cases read the same synthetic whole-country file in one run, one after another,",
-        "each as a new process writing to a new folder. `wc -l` reads the file first, so the",
+        "each as a new process writing a new output. `wc -l` reads the file first, so the",
         "later cases probably read it from the page cache. Before each case the runner calls",
         "`sync`, outside the timing, so that no case's time includes the writing back of the",
-        "files that the cases before it wrote. Memory is in MB of 10^6 bytes.",
+        "files that the cases before it wrote.",
+        f"The cases run in {run.rounds} rounds, each round running every case once in the",
+        'order of the table. "Wall time" is the median of the rounds (of an even number, the',
+        'slower of the middle two), "Rounds" gives each round\'s time in order, and the',
+        "memory columns give the largest reading of any round. The commands after the cases,",
+        "which check their results, run once. Memory is in MB of 10^6 bytes.",
         '"Largest process" is the maximum resident set size of the process and its',
         "children (`ru_maxrss` from `wait4`), which is the peak of the largest single",
         f'process. "Sum of processes" samples /proc every {SAMPLE_SECONDS} s and keeps the',
@@ -817,6 +873,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="folder of the generated file and of the run's work files (default benchmarks/out)",
     )
     parser.add_argument(
+        "--rounds",
+        type=positive_integer,
+        default=DEFAULT_ROUNDS,
+        help=f"times each case runs, the median counting (default {DEFAULT_ROUNDS})",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=DEFAULT_TIMEOUT_SECONDS,
@@ -870,7 +932,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = prepare_run(arguments)
     run.memory_floor_mb = run_measured(["true"]).max_rss_mb
     run.cases = build_cases(run, arguments.skip_pandas)
-    measure_cases(run, arguments.timeout)
+    run.rounds = arguments.rounds
+    measure_cases(run, arguments.timeout, run.rounds)
     run_checks(run)
 
     targets = all_targets(run)
