@@ -523,6 +523,7 @@ def test_read_coordinates_outside_finland(tmp_path: Path, north: str, east: str)
     assert "coordinate_east" not in records[0].values
     assert kinds(reader.problems) == [ProblemKind.COORDINATES_OUTSIDE_FINLAND]
     assert reader.problems[0].params == {"x": east, "y": north}
+    assert f"north {north}, east {east}" in reader.problems[0].message()
     assert reader.problems[0].severity is Severity.ERROR
 
 

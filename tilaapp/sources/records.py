@@ -94,7 +94,7 @@ PROBLEM_MESSAGES: dict[ProblemKind, str] = {
     ProblemKind.UNKNOWN_HEADER: N_("The column is not known to tilaapp and was not read."),
     ProblemKind.MISSING_COLUMN: N_("The sheet has no column for {field}."),
     ProblemKind.COORDINATES_OUTSIDE_FINLAND: N_(
-        "The coordinates ({x}, {y}) lie outside Finland, so they were not read."
+        "The coordinates north {y}, east {x} lie outside Finland, so they were not read."
     ),
     ProblemKind.NO_PROPERTIES: N_("The feature has no properties, so it was skipped."),
     ProblemKind.NO_BUILDING_KEY: N_(
