@@ -359,6 +359,27 @@ def _ryhti_files(
     ]
 
 
+def test_problems_of_several_files_name_their_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    buildings = feature_collection(
+        [feature(building_properties(valid_prt(1), "k1", gross_floor_area="x"), (25.66, 60.98))]
+    )
+    addresses = feature_collection(
+        [feature(address_properties("k1", "a1", "Koekatu 1", postal_code="1510A"))]
+    )
+    paths = [
+        write_collection(tmp_path / "open_building.json", buildings),
+        write_collection(tmp_path / "open_address.json", addresses),
+    ]
+
+    main(["--lang", "en", "import", *map(str, paths), "--db", str(tmp_path / "r.sqlite")])
+
+    output = capsys.readouterr().out
+    assert "error: file open_building.json, row 1, column gross_floor_area" in output
+    assert "error: file open_address.json, row 1, column postal_code" in output
+
+
 def test_sources_combine_and_disagree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     school = sample_buildings()[0]
     db = tmp_path / "combined.sqlite"

@@ -131,8 +131,10 @@ def _imported_before_text(report: FileReport) -> str:
     )
 
 
-def _problem_text(problem: RowProblem) -> str:
+def _problem_text(problem: RowProblem, *, name_file: bool = False) -> str:
     place = []
+    if name_file:
+        place.append(_("file {file}").format(file=problem.file))
     if problem.sheet:
         place.append(_("sheet {sheet}").format(sheet=_one_line(problem.sheet)))
     if problem.row is not None:
@@ -210,7 +212,9 @@ def _file_text(report: FileReport) -> list[str]:
                 count=format_decimal(len(report.problems))
             )
         )
-        lines.extend(_problem_text(problem) for problem in report.problems)
+        # Several Ryhti pages read together share one report.
+        name_file = len({problem.file for problem in report.problems}) > 1
+        lines.extend(_problem_text(problem, name_file=name_file) for problem in report.problems)
     return lines
 
 
