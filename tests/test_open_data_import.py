@@ -376,8 +376,8 @@ def test_problems_of_several_files_name_their_file(
     main(["--lang", "en", "import", *map(str, paths), "--db", str(tmp_path / "r.sqlite")])
 
     output = capsys.readouterr().out
-    assert "error: file open_building.json, row 1, column gross_floor_area" in output
-    assert "error: file open_address.json, row 1, column postal_code" in output
+    assert "error: file open_building.json, feature 1, column gross_floor_area" in output
+    assert "error: file open_address.json, feature 1, column postal_code" in output
 
 
 def test_sources_combine_and_disagree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from tilaapp.domain.codelists import code_name, is_known_code
 from tilaapp.domain.dates import PartialDate
-from tilaapp.domain.fields import FIELDS_BY_NAME, LOCAL, FieldKind
+from tilaapp.domain.fields import FIELDS_BY_NAME, LOCAL, FieldKind, Source
 from tilaapp.domain.formatting import (
     format_date,
     format_decimal,
@@ -131,13 +131,16 @@ def _imported_before_text(report: FileReport) -> str:
     )
 
 
-def _problem_text(problem: RowProblem, *, name_file: bool = False) -> str:
+def _problem_text(problem: RowProblem, *, name_file: bool = False, features: bool = False) -> str:
     place = []
     if name_file:
         place.append(_("file {file}").format(file=problem.file))
     if problem.sheet:
         place.append(_("sheet {sheet}").format(sheet=_one_line(problem.sheet)))
-    if problem.row is not None:
+    if problem.row is not None and features:
+        # A GeoJSON file is often one line, so its problems count features instead.
+        place.append(_("feature {row}").format(row=problem.row))
+    elif problem.row is not None:
         place.append(_("row {row}").format(row=problem.row))
     if problem.column:
         place.append(_("column {column}").format(column=_one_line(problem.column)))
@@ -214,7 +217,11 @@ def _file_text(report: FileReport) -> list[str]:
         )
         # Several Ryhti pages read together share one report.
         name_file = len({problem.file for problem in report.problems}) > 1
-        lines.extend(_problem_text(problem, name_file=name_file) for problem in report.problems)
+        features = report.source == Source.RYHTI.value
+        lines.extend(
+            _problem_text(problem, name_file=name_file, features=features)
+            for problem in report.problems
+        )
     return lines
 
 
