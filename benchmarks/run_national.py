@@ -68,7 +68,8 @@ PANDAS_OPTIONS = (
 )
 
 MEMORY_LIMIT_MB = 500.0
-# Runs of each case. The machine's load moves single runs by 5 to 10 %.
+# Times each case runs. On the 2-core machine of docs/benchmarks.md, five single runs of
+# case (c) took 1.78 to 1.99 times .import, moved by the machine's load.
 DEFAULT_ROUNDS = 3
 RATIO_LIMITS = {"a": 0.25, "b": 0.4, "c": 2.0}
 
@@ -126,7 +127,7 @@ class Run:
     """Commands run after the measured cases to check their results."""
     memory_floor_mb: float = 0.0
     rounds: int = 1
-    """Times each case runs."""
+    """Number of times each case runs."""
     started: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.UTC))
 
     def case(self, key: str) -> Case:
@@ -876,7 +877,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--rounds",
         type=positive_integer,
         default=DEFAULT_ROUNDS,
-        help=f"times each case runs, the median counting (default {DEFAULT_ROUNDS})",
+        help=f"run each case N times and report the median (default {DEFAULT_ROUNDS})",
     )
     parser.add_argument(
         "--timeout",

@@ -32,6 +32,7 @@ from tilaapp.sources import dvv_open
 from tilaapp.sources.dvv_open import (
     COLUMNS,
     ChunkReader,
+    CompactBuilding,
     DvvOpenReader,
     FlatBuildings,
     HandedOffChunk,
@@ -431,7 +432,7 @@ def test_check_not_found(tmp_path: Path) -> None:
     assert rejection(tmp_path / "missing.OPT") is RejectionReason.NOT_FOUND
 
 
-def test_missing_file_named_with_its_folder(tmp_path: Path) -> None:
+def test_missing_file_names_folder(tmp_path: Path) -> None:
     path = tmp_path / "folder" / "missing.OPT"
     with pytest.raises(FileRejected) as rejected:
         DvvOpenReader(path).check()
@@ -743,7 +744,7 @@ def test_sniff_quoted_first_row(tmp_path: Path) -> None:
         (";".join(row(PRT_1)[:15]), ProblemKind.WRONG_COLUMN_COUNT),
     ],
 )
-def test_damaged_first_row_is_reported(
+def test_damaged_first_row_reported(
     tmp_path: Path, first: Row, kind: ProblemKind
 ) -> None:
     path = write(tmp_path, [first, row(PRT_2), row(PRT_3)])
@@ -753,7 +754,7 @@ def test_damaged_first_row_is_reported(
     assert [(problem.row, problem.kind) for problem in reader.problems] == [(1, kind)]
 
 
-def test_sniff_other_file_of_many_lines(tmp_path: Path) -> None:
+def test_sniff_other_long_file(tmp_path: Path) -> None:
     path = tmp_path / "other.OPT"
     path.write_text("".join(f"{n};{n * 2};x\n" for n in range(100)), encoding="ascii")
     assert not sniff_dvv_open(path)
@@ -1025,17 +1026,25 @@ def _rows_with_problems() -> list[Row]:
     return rows
 
 
-@pytest.mark.parametrize("chunk_lines", [1, 2, 3, 7, 64, 100_000])
-def test_chunked_read_matches_line_by_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
-) -> None:
-    path = write_opt(tmp_path / "problems.OPT", _rows_with_problems())
+def _read_both_ways(
+    path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
+) -> tuple[DvvOpenReader, list[CompactBuilding], DvvOpenReader]:
+    """Read ``path`` line by line, and return that reader, its buildings and a reader
+    that reads in chunks of ``chunk_lines`` lines, not yet run."""
     # One share of one reader reads every line one by one.
     line_by_line = DvvOpenReader(path)
     expected = list(line_by_line.read_compact(share=(0, 1)))
     monkeypatch.setattr(dvv_open, "CHUNK_LINES", chunk_lines)
     monkeypatch.setattr(dvv_open, "BLOCK_SIZE", 4096)
-    chunked = DvvOpenReader(path)
+    return line_by_line, expected, DvvOpenReader(path)
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, 3, 7, 64, 100_000])
+def test_chunked_read_matches_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
+) -> None:
+    path = write_opt(tmp_path / "problems.OPT", _rows_with_problems())
+    line_by_line, expected, chunked = _read_both_ways(path, monkeypatch, chunk_lines)
     assert list(chunked.read_compact()) == expected
     assert chunked.problems == line_by_line.problems
     assert chunked.rows_read == line_by_line.rows_read
@@ -1043,7 +1052,7 @@ def test_chunked_read_matches_line_by_line(
 
 
 @pytest.mark.parametrize("chunk_lines", [1, 3, 64, 100_000])
-def test_filtered_chunks_match_line_by_line(
+def test_filtered_chunks_match_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
 ) -> None:
     rows = [*_rows_with_problems(), *_rows_with_quotes(), *damaged_synthetic_rows()]
@@ -1102,11 +1111,7 @@ def test_chunked_quotes_match_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
 ) -> None:
     path = write_opt(tmp_path / "quotes.OPT", _rows_with_quotes())
-    line_by_line = DvvOpenReader(path)
-    expected = list(line_by_line.read_compact(share=(0, 1)))
-    monkeypatch.setattr(dvv_open, "CHUNK_LINES", chunk_lines)
-    monkeypatch.setattr(dvv_open, "BLOCK_SIZE", 4096)
-    chunked = DvvOpenReader(path)
+    line_by_line, expected, chunked = _read_both_ways(path, monkeypatch, chunk_lines)
     assert list(chunked.read_compact()) == expected
     # A line's quotes are reported as it is read, its building's values when the next
     # building starts, so the order of the two can differ between the ways of reading.

@@ -296,7 +296,7 @@ def test_newer_extract_history_keeps_old_value(db: Path, extract: Path, tmp_path
     assert ("present_in_source", "true", "false", "dvv_extract") in changes
 
 
-def test_newer_extract_invalid_cell_keeps_stored_value(
+def test_newer_extract_invalid_cell(
     db: Path, extract: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _import(db, extract)
@@ -314,7 +314,7 @@ def test_newer_extract_invalid_cell_keeps_stored_value(
     assert field["register"]["dvv_extract"]["extraction_date"] == "2025-01-15"
 
 
-def test_problem_with_header_line_break_stays_on_one_line(
+def test_report_header_line_break(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     buildings = sample_buildings()

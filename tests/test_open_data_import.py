@@ -359,7 +359,7 @@ def _ryhti_files(
     ]
 
 
-def test_problems_of_several_files_name_their_file(
+def test_problems_name_their_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     buildings = feature_collection(
@@ -639,28 +639,28 @@ def test_bulk_load_missing_reference_rolls_back(
     assert db.read_bytes() == before
 
 
-def test_bulk_load_into_empty_database_checks_its_own_rows(
+def test_bulk_load_checks_own_rows(
     tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
-    passed_over: list[list[str]] = []
+    skipped: list[list[str]] = []
     tables_checked_by_writer = database_module._tables_checked_by_writer
 
     def spy(session: Any) -> list[str]:
-        passed_over.append(tables_checked_by_writer(session))
-        return passed_over[-1]
+        skipped.append(tables_checked_by_writer(session))
+        return skipped[-1]
 
     monkeypatch.setattr(database_module, "_tables_checked_by_writer", spy)
     db = tmp_path / "own.sqlite"
     _import(db, open_file)
 
-    assert passed_over == [["building_address", "register_value"]]
+    assert skipped == [["building_address", "register_value"]]
     assert _table_counts(db) == _expected_counts(open_file)
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
-def test_bulk_load_into_empty_database_checks_other_rows(
+def test_bulk_load_checks_stray_row(
     tmp_path: Path, open_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
@@ -672,7 +672,7 @@ def test_bulk_load_into_empty_database_checks_other_rows(
     assert not db.exists()
 
 
-def test_loader_rows_outside_their_batch_are_checked(tmp_path: Path) -> None:
+def test_loader_rows_outside_batch(tmp_path: Path) -> None:
     database = open_database(tmp_path / "outside.sqlite")
     now = datetime.datetime(2026, 12, 5, tzinfo=datetime.UTC)
     names = {"file_name": "f.OPT", "sha256": "0" * 64, "source": "dvv_open", "scope": "all",
@@ -683,7 +683,7 @@ def test_loader_rows_outside_their_batch_are_checked(tmp_path: Path) -> None:
         session.add(batch)
         session.flush()
         loader = open_load.CompactLoader(session, batch, report, now)
-        # The values and the address refer to building 6, which the batch does not hold.
+        # The values and the address refer to building 6, which the batch does not contain.
         flat = FlatBuildings(
             [5, "100000217E"],
             [6, "091", "01", 6712346000, 392472000, None, "60100"],
@@ -824,6 +824,14 @@ def test_open_file_and_zip_in_one_call(tmp_path: Path, small_open_file: Path) ->
     assert files[1].already_imported
 
 
+def _assert_zip_stores_member_hash(tmp_path: Path, open_file: Path) -> None:
+    """Import a zip of ``open_file`` into a new database and check that its batch has the
+    hash of the file itself."""
+    db = tmp_path / "zipped.sqlite"
+    _import(db, _rezipped(open_file, tmp_path / "osoitteet.zip"))
+    assert _batch_hashes(db) == [importing.file_sha256(open_file)]
+
+
 def test_first_zip_import_decompresses_once(
     tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -833,18 +841,14 @@ def test_first_zip_import_decompresses_once(
         raise AssertionError("the member was hashed apart from its reading")
 
     monkeypatch.setattr(importing, "data_sha256", never)
-    db = tmp_path / "once.sqlite"
-    _import(db, _rezipped(small_open_file, tmp_path / "osoitteet.zip"))
-    assert _batch_hashes(db) == [importing.file_sha256(small_open_file)]
+    _assert_zip_stores_member_hash(tmp_path, small_open_file)
 
 
 def test_zip_in_processes_member_hash(
     tmp_path: Path, small_open_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(importing, "PROCESS_READ_MIN_BYTES", 0)
-    db = tmp_path / "processes.sqlite"
-    _import(db, _rezipped(small_open_file, tmp_path / "osoitteet.zip"))
-    assert _batch_hashes(db) == [importing.file_sha256(small_open_file)]
+    _assert_zip_stores_member_hash(tmp_path, small_open_file)
 
 
 def test_zip_member_size_picks_processes(

@@ -308,13 +308,13 @@ def test_scenario_counts_and_history_fields(
 def _batch_merged(
     tmp_path: Path, scenario: str, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Outcome, Path]:
-    """Run ``scenario`` with the batch merge; return its outcome and database."""
+    """Run ``scenario`` with the batch merge and return its outcome and database."""
     steps = SCENARIOS[scenario]
     outcome = _run(tmp_path / "batches", steps, _step_files(tmp_path, steps), monkeypatch)
     return outcome, tmp_path / "batches" / "db.sqlite"
 
 
-def test_cells_not_read_keep_stored_values(
+def test_cells_not_read_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outcome, db = _batch_merged(tmp_path, "cells not read", monkeypatch)
@@ -332,7 +332,7 @@ def test_cells_not_read_keep_stored_values(
     assert outcome.reports[-1][0]["counts"]["unchanged"] == 11
 
 
-def test_rows_not_read_keep_stored_addresses(
+def test_rows_not_read_keep_addresses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outcome, db = _batch_merged(tmp_path, "rows not read", monkeypatch)

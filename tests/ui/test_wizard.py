@@ -394,8 +394,8 @@ def test_file_unreadable_reason(qtbot: QtBot, file_page: FilePage, tmp_path: Pat
 def test_file_missing_reason(qtbot: QtBot, file_page: FilePage, tmp_path: Path) -> None:
     with qtbot.waitSignal(file_page.file_checked, timeout=TIMEOUT_MS):
         file_page.set_file(tmp_path / "gone.xlsx")
-    gone = tmp_path / "gone.xlsx"
-    assert file_page.problem.text.text() == f"The file {gone} was not found."
+    missing = tmp_path / "gone.xlsx"
+    assert file_page.problem.text.text() == f"The file {missing} was not found."
 
 
 def test_file_format_shown(qtbot: QtBot, file_page: FilePage, extract: Path) -> None:

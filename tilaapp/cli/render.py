@@ -131,13 +131,13 @@ def _imported_before_text(report: FileReport) -> str:
     )
 
 
-def _problem_text(problem: RowProblem, *, name_file: bool = False, features: bool = False) -> str:
+def _problem_text(problem: RowProblem, *, name_file: bool = False, by_feature: bool = False) -> str:
     place = []
     if name_file:
         place.append(_("file {file}").format(file=problem.file))
     if problem.sheet:
         place.append(_("sheet {sheet}").format(sheet=_one_line(problem.sheet)))
-    if problem.row is not None and features:
+    if problem.row is not None and by_feature:
         # A GeoJSON file is often one line, so its problems count features instead.
         place.append(_("feature {row}").format(row=problem.row))
     elif problem.row is not None:
@@ -217,9 +217,9 @@ def _file_text(report: FileReport) -> list[str]:
         )
         # Several Ryhti pages read together share one report.
         name_file = len({problem.file for problem in report.problems}) > 1
-        features = report.source == Source.RYHTI.value
+        by_feature = report.source == Source.RYHTI.value
         lines.extend(
-            _problem_text(problem, name_file=name_file, features=features)
+            _problem_text(problem, name_file=name_file, by_feature=by_feature)
             for problem in report.problems
         )
     return lines

@@ -424,17 +424,22 @@ class _Importer:
             unread=getattr(item.reader, "unread_identifiers", ()),
         )
 
-    def _merge_open_file(
-        self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport
-    ) -> None:
-        """Merge the open address file into its source's stored rows, batch by batch."""
+    def _file_progress(self, item: _InputFile) -> tuple[Callable[[int], None], Callable[[], bool]]:
+        """Return the progress callback of ``item``'s buildings read and the check for
+        cancelling."""
 
         def progress(buildings: int) -> None:
             if self.progress is not None:
                 self.progress(item.file_name, buildings)
 
+        return progress, self.is_cancelled or (lambda: False)
+
+    def _merge_open_file(
+        self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport
+    ) -> None:
+        """Merge the open address file into its source's stored rows, batch by batch."""
         merger = OpenFileMerger(self.session, batch, report, self.os_user, self.now)
-        cancelled = self.is_cancelled or (lambda: False)
+        progress, cancelled = self._file_progress(item)
         merge_in_this_process(reader, merger, progress=progress, cancelled=cancelled)
         self.municipalities_seen |= merger.municipalities_seen
 
@@ -442,12 +447,7 @@ class _Importer:
         self, item: _InputFile, reader: DvvOpenReader, batch: ImportBatch, report: FileReport
     ) -> ReadSummary:
         """Load the open address file in bulk, in reader processes when it is large."""
-
-        def progress(buildings: int) -> None:
-            if self.progress is not None:
-                self.progress(item.file_name, buildings)
-
-        cancelled = self.is_cancelled or (lambda: False)
+        progress, cancelled = self._file_progress(item)
         large = open_file_size(item.path) >= PROCESS_READ_MIN_BYTES
         if self.options.municipalities is None and large:
             loader, summary = self._load_in_processes(item.path, batch, report, progress, cancelled)

@@ -203,8 +203,8 @@ def _looks_like_row(line: str) -> bool:
 
 
 def _first_lines(source: TextSource, count: int) -> list[str]:
-    """Return up to ``count`` non-blank lines of the start of ``source``; the last may be
-    cut short."""
+    """Return up to ``count`` non-blank lines from the start of ``source``. The last one
+    may be cut short."""
     lines = [raw for raw in source.head.split(b"\n") if raw.strip()][:count]
     return [raw.rstrip(b"\r").decode(source.stream_encoding, "replace") for raw in lines]
 
@@ -1486,7 +1486,8 @@ def building_record(compact: CompactBuilding) -> BuildingRecord:
 
 
 def _metres(thousandths: object) -> object:
-    """Return a coordinate of a compact building in metres; None and ``NOT_READ`` as such."""
+    """Return a coordinate of a compact building in metres. None and ``NOT_READ`` are
+    returned unchanged."""
     if isinstance(thousandths, int):
         return Decimal(thousandths) / 1000
     return thousandths

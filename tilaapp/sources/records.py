@@ -144,7 +144,7 @@ NOT_READ_KINDS = frozenset(
 
 
 class NotRead(enum.Enum):
-    """The marker of a value that was not read, where a value is expected in its place."""
+    """Marker put where a value was expected but its cell was not read."""
 
     VALUE = "not read"
 

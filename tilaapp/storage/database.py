@@ -149,7 +149,7 @@ class Database:
         For bulk loads: SQLite then skips looking up the rows each inserted row refers to.
         Instead, every foreign key of the database is checked before the commit, and a
         violation rolls the transaction back and raises ``ForeignKeyCheckFailed``. A table
-        whose writer checked its rows itself (``references_checked``) is passed over. The
+        whose writer checked its rows itself (``references_checked``) is skipped. The
         pragma cannot change inside a transaction, so it is set on the connection before
         the transaction begins and set back in a ``finally`` after it ends. Until the
         commit, the file's written pages go to disk in the background (``_BackgroundFlush``).
@@ -172,13 +172,17 @@ class Database:
 
     def _check_foreign_keys(self, session: Session) -> None:
         connection = session.connection()
-        passed_over = _tables_checked_by_writer(session)
-        if passed_over:
+        skipped = _tables_checked_by_writer(session)
+        if skipped:
             names = connection.exec_driver_sql(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"
             ).scalars()
-            checks = [f'PRAGMA foreign_key_check("{n}")' for n in names if n not in passed_over]
-            log.info("Foreign key check of %s passes over %s", self.path, ", ".join(passed_over))
+            checks = [f'PRAGMA foreign_key_check("{n}")' for n in names if n not in skipped]
+            log.info(
+                "Foreign key check of %s skips %s, checked by their writer",
+                self.path,
+                ", ".join(skipped),
+            )
         else:
             checks = ["PRAGMA foreign_key_check"]
         violations: list[Any] = []
@@ -213,8 +217,8 @@ def references_checked(session: Session, table: str, rows: int) -> None:
     """Record that the caller wrote every row of ``table`` in this session, ``rows`` rows
     with rowids 1 to ``rows``, and checked that each refers to rows that exist.
 
-    The foreign key check of a bulk session then passes over the table, unless its last
-    rowid is no longer ``rows``: a row that other code added is checked with the rest.
+    The foreign key check of a bulk session then skips the table, unless its last rowid is
+    no longer ``rows``: a row that other code added is checked with the rest.
     """
     session.info.setdefault(_CHECKED_BY_WRITER, {})[table] = rows
 
